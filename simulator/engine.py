@@ -1,0 +1,135 @@
+"""Orchestration: scenario -> arrays -> compiled kernels -> :class:`Results`.
+
+Seeding lives here: one ``SeedSequence(seed)`` spawns one stream per block of
+``BLOCK_SIZE`` simulations, so results depend on the seed alone, never on threads or on
+how a run is cut into chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+from numba.typed import List
+
+from .kernels import simulate_blocks
+from .model_arrays import ModelArrays, build_model_arrays
+from .results import Results
+from .scenario import Scenario
+
+BLOCK_SIZE = 64
+CHUNK_BLOCKS = 16
+
+
+class Outputs(NamedTuple):
+    """Arrays the kernel fills, one row per simulation (see :class:`Results` for meanings)."""
+
+    monthly_net: np.ndarray
+    monthly_fee: np.ndarray
+    monthly_pbr: np.ndarray
+    monthly_cost: np.ndarray
+    commissioner_paid: np.ndarray
+    commissioner_total: np.ndarray
+    commissioner_npv: np.ndarray
+    npv: np.ndarray
+    peak_funding: np.ndarray
+    lowest_headroom: np.ndarray
+    first_pbr_month: np.ndarray
+    fee_total: np.ndarray
+    pbr_total: np.ndarray
+    cost_total: np.ndarray
+    effect_binary_points: np.ndarray
+    effect_frequency_relative: np.ndarray
+    cohort_n: np.ndarray
+    cohort_binary: np.ndarray
+    cohort_frequency: np.ndarray
+    cohort_base_binary: np.ndarray
+    cohort_base_frequency: np.ndarray
+    cohort_pbr: np.ndarray
+
+
+def allocate_outputs(m: ModelArrays, sims: int, *, keep_monthly: bool, keep_components: bool) -> Outputs:
+    n_p, n_m, n_a, n_c = len(m.party_kind), m.n_months, len(m.area_prime), len(m.cohort_start)
+    monthly = (sims if keep_monthly else 1, n_p, n_m)
+    parts = (sims if keep_components else 1, n_p, n_m)
+    per_party = (sims, n_p)
+    per_cohort = (sims, n_a, n_c)
+    return Outputs(
+        monthly_net=np.zeros(monthly),
+        monthly_fee=np.zeros(parts),
+        monthly_pbr=np.zeros(parts),
+        monthly_cost=np.zeros(parts),
+        commissioner_paid=np.zeros((sims, n_m)),
+        commissioner_total=np.zeros(sims),
+        commissioner_npv=np.zeros(sims),
+        npv=np.zeros(per_party),
+        peak_funding=np.zeros(per_party),
+        lowest_headroom=np.zeros(per_party),
+        first_pbr_month=np.zeros(per_party, dtype=np.int64),
+        fee_total=np.zeros(per_party),
+        pbr_total=np.zeros(per_party),
+        cost_total=np.zeros(per_party),
+        effect_binary_points=np.zeros(sims),
+        effect_frequency_relative=np.zeros(sims),
+        cohort_n=np.zeros(per_cohort, dtype=np.int64),
+        cohort_binary=np.zeros(per_cohort),
+        cohort_frequency=np.zeros(per_cohort),
+        cohort_base_binary=np.zeros(per_cohort),
+        cohort_base_frequency=np.zeros(per_cohort),
+        cohort_pbr=np.zeros(per_cohort),
+    )
+
+
+def block_generators(seed: int, first_block: int, n_blocks: int) -> List:
+    """Generators for blocks ``first_block ..``: child b of ``SeedSequence(seed)``.
+
+    Same as ``SeedSequence(seed).spawn(n)[b]``, so block b's stream never depends on how
+    many simulations the run has: the first N simulations of any run with a seed agree.
+    """
+    blocks = range(first_block, first_block + n_blocks)
+    return List([np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b,))) for b in blocks])
+
+
+def _chunk_view(out: Outputs, start: int, stop: int, keep_monthly: bool, keep_components: bool) -> Outputs:
+    fields = {}
+    for name, arr in out._asdict().items():
+        keep = (keep_monthly if name == "monthly_net" else keep_components) if name.startswith("monthly_") else True
+        fields[name] = arr[start:stop] if keep else arr
+    return Outputs(**fields)
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    sims: int,
+    seed: int,
+    keep_monthly: bool = True,
+    keep_components: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> Results:
+    """Run ``sims`` Monte Carlo simulations of a scenario.
+
+    Parameters
+    ----------
+    scenario : a validated :class:`Scenario`.
+    sims : number of simulations (>= 1).
+    seed : the run's seed; the same seed gives bit-identical results on any thread count.
+    keep_monthly : keep monthly net cash flows per party (sims x parties x months, GBP).
+    keep_components : also keep monthly fee, PbR and cost flows per party.
+    progress : called with the number of simulations finished after each chunk.
+    """
+    if sims < 1:
+        raise ValueError(f"sims must be >= 1 (got {sims})")
+    m, calendar = build_model_arrays(scenario)
+    out = allocate_outputs(m, sims, keep_monthly=keep_monthly, keep_components=keep_components)
+    total_blocks = -(-sims // BLOCK_SIZE)
+    for first_block in range(0, total_blocks, CHUNK_BLOCKS):
+        n_blocks = min(CHUNK_BLOCKS, total_blocks - first_block)
+        start, stop = first_block * BLOCK_SIZE, min(sims, (first_block + n_blocks) * BLOCK_SIZE)
+        gens = block_generators(seed, first_block, n_blocks)
+        chunk = _chunk_view(out, start, stop, keep_monthly, keep_components)
+        simulate_blocks(gens, BLOCK_SIZE, m, chunk, keep_monthly, keep_components)
+        if progress is not None:
+            progress(stop - start)
+    return Results.from_outputs(scenario, calendar, out._asdict(), seed=seed, sims=sims)

@@ -1,0 +1,28 @@
+"""Errors raised at the edge, carrying enough to tell a user exactly what to fix."""
+
+from __future__ import annotations
+
+
+class PbrsimError(Exception):
+    """Base class for errors that the CLI turns into a one-line message and exit code 2."""
+
+
+class ScenarioError(PbrsimError):
+    """A scenario file that cannot be used: names the file, the key path, the value and the rule."""
+
+    def __init__(self, file: str, key_path: str, rule: str, value: object = None, *, has_value: bool = True):
+        self.file = file
+        self.key_path = key_path
+        self.rule = rule
+        self.value = value
+        self.has_value = has_value
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = f"'{self.key_path}' " if self.key_path else ""
+        got = f" (got {self.value!r})" if self.has_value else ""
+        return f"{self.file}: {where}{self.rule}{got}"
+
+
+class OutputError(PbrsimError):
+    """An output location that cannot be written safely (exists without --force, not a folder...)."""

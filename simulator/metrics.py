@@ -1,0 +1,110 @@
+"""Risk metrics from simulated values, each with its Monte Carlo standard error.
+
+Standard errors: the analytic one for means and probabilities; batch means (simulations
+split into ``N_BATCHES`` contiguous groups, which are independent) for quantile-type
+metrics such as CVaR, where no simple formula is honest.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+N_BATCHES = 20
+TAIL = 0.05
+
+
+def mean_se(x: np.ndarray) -> tuple[float, float]:
+    """Sample mean and its standard error (sd / sqrt(n))."""
+    n = len(x)
+    if n < 2:
+        return float(x.mean()), float("nan")
+    return float(x.mean()), float(x.std(ddof=1) / math.sqrt(n))
+
+
+def probability(flags: np.ndarray) -> tuple[float, float]:
+    """Share of simulations where ``flags`` holds, with its binomial standard error."""
+    p = float(np.mean(flags))
+    return p, math.sqrt(p * (1.0 - p) / len(flags))
+
+
+def cvar(x: np.ndarray, tail: float = TAIL) -> float:
+    """Mean of the worst ``tail`` share of values (lowest first); at least one value."""
+    k = max(1, math.ceil(tail * len(x)))
+    return float(np.mean(np.partition(x, k - 1)[:k]))
+
+
+def batch_se(statistic, x: np.ndarray, n_batches: int = N_BATCHES) -> float:
+    """Standard error of ``statistic(x)`` by batch means; nan when batches would be tiny."""
+    if len(x) < n_batches * 20:
+        return float("nan")
+    values = [statistic(b) for b in np.array_split(x, n_batches)]
+    return float(np.std(values, ddof=1) / math.sqrt(n_batches))
+
+
+def distribution(x: np.ndarray) -> dict:
+    """Mean with standard error, and the 5th, 50th and 95th percentiles."""
+    mean, se = mean_se(x)
+    p5, p50, p95 = np.percentile(x, [5, 50, 95])
+    return {"mean": mean, "se_mean": se, "p5": float(p5), "p50": float(p50), "p95": float(p95)}
+
+
+def _clean(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else value
+
+
+def party_metrics(
+    npv: np.ndarray,
+    peak_funding: np.ndarray,
+    lowest_headroom: np.ndarray,
+    fee_total: np.ndarray,
+    pbr_total: np.ndarray,
+    cost_total: np.ndarray,
+    first_pbr_month: np.ndarray,
+) -> dict:
+    """The summary.json block for one party, from its per-simulation values."""
+    prob_loss, prob_loss_se = probability(npv < 0.0)
+    exhausted, exhausted_se = probability(lowest_headroom < 0.0)
+    peak_mean, peak_se = mean_se(peak_funding)
+    revenue = fee_total.mean() + pbr_total.mean()
+    paid = first_pbr_month[first_pbr_month >= 0]
+    return {
+        "npv_gbp": distribution(npv),
+        "prob_loss": prob_loss,
+        "prob_loss_se": prob_loss_se,
+        "cvar_5_gbp": cvar(npv),
+        "cvar_5_se_gbp": _clean(batch_se(cvar, npv)),
+        "peak_funding_gbp": {
+            "mean": peak_mean,
+            "se_mean": peak_se,
+            "p95": float(np.percentile(peak_funding, 95)),
+        },
+        "prob_reserves_exhausted": exhausted,
+        "prob_reserves_exhausted_se": exhausted_se,
+        "pbr_share_of_revenue": float(pbr_total.mean() / revenue) if revenue != 0 else None,
+        "first_pbr_cash_month": int(paid.min()) if len(paid) else None,
+        "first_pbr_cash_month_median": float(np.median(paid)) if len(paid) else None,
+        "revenue_gbp": {"mean": float(revenue), "fee_mean": float(fee_total.mean()), "pbr_mean": float(pbr_total.mean())},
+        "cost_gbp": {"mean": float(cost_total.mean())},
+    }
+
+
+def area_metrics(cohort_n, cohort_binary, cohort_frequency, base_binary, base_frequency, cohort_pbr) -> dict:
+    """Cohort outcomes and the chance a cohort is paid or deducted (a power-curve point)."""
+    valid = cohort_n > 0
+    paid, paid_se = probability(cohort_pbr[valid] > 0)
+    deducted, deducted_se = probability(cohort_pbr[valid] < 0)
+    return {
+        "mean_cohort_size": float(cohort_n[valid].mean()),
+        "binary_rate": {"mean": float(cohort_binary[valid].mean()), "baseline_mean": float(base_binary[valid].mean())},
+        "frequency_per_offender": {
+            "mean": float(cohort_frequency[valid].mean()),
+            "baseline_mean": float(base_frequency[valid].mean()),
+        },
+        "prob_cohort_paid": paid,
+        "prob_cohort_paid_se": paid_se,
+        "prob_cohort_deducted": deducted,
+        "prob_cohort_deducted_se": deducted_se,
+        "cohort_pbr_gbp": distribution(cohort_pbr[valid]),
+    }

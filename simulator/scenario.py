@@ -1,0 +1,495 @@
+"""The typed, frozen scenario: a PbR contract, its cohorts and its supply chain.
+
+Loaded from TOML and validated once, here, at the edge. Every error names the file, the
+key path, the value and the rule (see :class:`simulator.errors.ScenarioError`). Units are
+GBP and months unless a name says otherwise; rates and shares are fractions in [0, 1].
+
+A scenario describes one contract package area (CPA) at its top level. A national run lists
+``[[areas]]``: each entry is merged over the top-level area keys (tables merge key by key,
+arrays and values replace), so shared settings are written once.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import math
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ScenarioError
+
+# ---------------------------------------------------------------- constrained scalars
+
+
+def _unit(v: float) -> float:
+    if not (0.0 <= v <= 1.0) or math.isnan(v):
+        raise ValueError("must be in [0, 1]")
+    return v
+
+
+def _non_negative(v: float) -> float:
+    if not (v >= 0.0) or math.isinf(v):
+        raise ValueError("must be a finite number >= 0")
+    return v
+
+
+def _positive(v: float) -> float:
+    if not (v > 0.0) or math.isinf(v):
+        raise ValueError("must be a finite number > 0")
+    return v
+
+
+def _finite(v: float) -> float:
+    if math.isnan(v) or math.isinf(v):
+        raise ValueError("must be a finite number")
+    return v
+
+
+def _non_negative_int(v: int) -> int:
+    if v < 0:
+        raise ValueError("must be a whole number >= 0")
+    return v
+
+
+def _positive_int(v: int) -> int:
+    if v < 1:
+        raise ValueError("must be a whole number >= 1")
+    return v
+
+
+Unit = Annotated[float, AfterValidator(_unit)]
+Money = Annotated[float, AfterValidator(_non_negative)]
+NonNeg = Annotated[float, AfterValidator(_non_negative)]
+Pos = Annotated[float, AfterValidator(_positive)]
+Finite = Annotated[float, AfterValidator(_finite)]
+Months = Annotated[int, AfterValidator(_non_negative_int)]
+PosMonths = Annotated[int, AfterValidator(_positive_int)]
+Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_\- ]+$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+# ---------------------------------------------------------------- distributions
+
+DIST_KINDS = {"fixed": 0, "normal": 1, "uniform": 2}
+
+
+class Distribution(_Model):
+    """A scalar drawn once per simulation: fixed value, normal(mean, sd) or uniform(low, high)."""
+
+    dist: Literal["fixed", "normal", "uniform"] = "fixed"
+    value: Finite = 0.0
+    mean: Finite = 0.0
+    sd: NonNeg = 0.0
+    low: Finite = 0.0
+    high: Finite = 0.0
+
+    @model_validator(mode="after")
+    def _check(self) -> "Distribution":
+        if self.dist == "uniform" and self.high < self.low:
+            raise ValueError("uniform needs high >= low")
+        return self
+
+    def params(self) -> tuple[int, float, float]:
+        """(kind code, a, b) for the kernels."""
+        if self.dist == "fixed":
+            return 0, self.value, 0.0
+        if self.dist == "normal":
+            return 1, self.mean, self.sd
+        return 2, self.low, self.high
+
+    def expected(self) -> float:
+        kind, a, b = self.params()
+        return a if kind < 2 else 0.5 * (a + b)
+
+
+# ---------------------------------------------------------------- shared settings
+
+
+class Timeline(_Model):
+    """Months from contract start. Defaults follow the TR contracts (see scenarios/)."""
+
+    term_months: PosMonths = 84
+    bedding_in_months: Months = 8
+    cohort_period_months: PosMonths = 3
+    follow_up_months: PosMonths = 12
+    conviction_wait_months: Months = 6
+    processing_lag_months: Months = 3
+    settlement_interval_months: PosMonths = 12
+    ffs_payment_lag_months: Months = 1
+
+    @model_validator(mode="after")
+    def _check(self) -> "Timeline":
+        if self.bedding_in_months >= self.term_months:
+            raise ValueError(
+                f"bedding_in_months ({self.bedding_in_months}) must be less than term_months ({self.term_months})"
+            )
+        return self
+
+
+class MoneySettings(_Model):
+    discount_rate_annual: Unit = 0.035
+
+
+class Uncertainty(_Model):
+    """Shared shocks, in percentage points of the binary reoffending rate."""
+
+    common_shock_points_sd: NonNeg = 1.0
+    trend_points_per_year: Finite = 0.0
+    cohort_shock_points_sd: NonNeg = 0.0
+
+
+class Effect(_Model):
+    """True intervention effect, drawn once per simulation."""
+
+    binary_points: Distribution = Distribution()
+    frequency_relative: Distribution = Distribution()
+
+
+class Simulation(_Model):
+    mode: Literal["aggregate"] = "aggregate"
+
+
+# ---------------------------------------------------------------- one area
+
+
+class Segment(_Model):
+    """A risk segment of the cohort: share of volume, true counterfactual rates and cost."""
+
+    name: Name
+    share: Unit
+    binary_rate: Unit
+    reoffences_per_reoffender: Annotated[float, AfterValidator(_positive)]
+    overdispersion: NonNeg = 0.5
+    cost_per_case_gbp: Money = 0.0
+
+    @model_validator(mode="after")
+    def _check(self) -> "Segment":
+        if self.reoffences_per_reoffender < 1.0:
+            raise ValueError(
+                f"reoffences_per_reoffender must be >= 1 (a reoffender has at least one), got {self.reoffences_per_reoffender}"
+            )
+        return self
+
+
+class Volume(_Model):
+    """New cases per month: contracted level times a per-simulation factor and per-period noise."""
+
+    contracted_cases_per_month: Pos
+    factor_mean: Pos = 1.0
+    factor_sd: NonNeg = 0.0
+    period_noise_sd: NonNeg = 0.0
+
+
+class Baseline(_Model):
+    estimation_cohort_size: Months = 0
+    stretch_per_year: Unit = 0.0
+
+
+class FeeForService(_Model):
+    basis: Literal["per_case", "per_month"] = "per_case"
+    rate_gbp: Money = 0.0
+    learning_curve_discount: Unit = 0.0
+    volume_band: Unit = 0.0
+    band_reconcile_to: Literal["edge", "actual"] = "edge"
+
+
+class Foundation(_Model):
+    monthly_gbp: Money = 0.0
+
+
+class Pbr(_Model):
+    trigger: Literal["significant", "any_improvement"] = "significant"
+    significance_level: Annotated[float, AfterValidator(_unit)] = 0.05
+    binary_gbp_per_point_per_offender: Money = 0.0
+    frequency_gbp_per_reoffence: Money = 0.0
+    frequency_basis: Literal["offender", "reoffender"] = "offender"
+    binary_hurdle: bool = True
+    deductions: bool = True
+    binary_deduction_gbp_per_point_per_offender: Money | None = None
+    frequency_deduction_gbp_per_reoffence: Money | None = None
+    cap_gbp_per_offender: Money | None = None
+    collar_gbp_per_offender: Money | None = None
+    maximum_annual_payment_gbp: Money | None = None
+    scale_rates_with_pot: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> "Pbr":
+        if self.trigger == "significant" and not (0.0 < self.significance_level < 0.5):
+            raise ValueError(f"significance_level must be in (0, 0.5), got {self.significance_level}")
+        if self.scale_rates_with_pot and self.maximum_annual_payment_gbp is None:
+            raise ValueError("scale_rates_with_pot needs maximum_annual_payment_gbp")
+        return self
+
+
+class Payment(_Model):
+    fee_for_service: FeeForService = FeeForService()
+    foundation: Foundation = Foundation()
+    pbr: Pbr = Pbr()
+
+
+class PartyBase(_Model):
+    name: Name
+    fixed_cost_per_month_gbp: Money = 0.0
+    cost_per_case_gbp: dict[str, Money] = Field(default_factory=dict)
+    reserves_gbp: Money = 0.0
+    credit_line_gbp: Money = 0.0
+    overdraft_rate: Unit = 0.0
+
+
+class Prime(PartyBase):
+    name: Name = "prime"
+
+
+class Investor(_Model):
+    """Social-impact-bond style funder of one subcontractor."""
+
+    name: Name
+    provider_margin: NonNeg = 0.0
+    return_cap_multiple: Annotated[float, AfterValidator(_positive)] = 1.5
+    reserves_gbp: Money = 0.0
+    credit_line_gbp: Money = 0.0
+    overdraft_rate: Unit = 0.0
+
+
+class Subcontractor(PartyBase):
+    caseload_share: Unit
+    fee_share_passed: Unit = 1.0
+    management_fee: Unit = 0.0
+    pbr_upside_share: Unit = 0.0
+    deduction_share: Unit = 0.0
+    upfront_share: Unit = 1.0
+    financing: Literal["pbr", "upfront_clawback", "investor"] = "pbr"
+    clawback_share: Unit = 0.1
+    investor: Investor | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "Subcontractor":
+        if self.financing == "investor" and self.investor is None:
+            raise ValueError("financing = 'investor' needs an [investor] table")
+        if self.financing != "investor" and self.investor is not None:
+            raise ValueError(f"an [investor] table needs financing = 'investor' (got '{self.financing}')")
+        return self
+
+
+class SupplyChain(_Model):
+    prime: Prime = Prime()
+    subcontractors: list[Subcontractor] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> "SupplyChain":
+        total = sum(s.caseload_share for s in self.subcontractors)
+        if total > 1.0 + 1e-9:
+            raise ValueError(f"subcontractors' caseload_share values add up to {total:.4g}, more than 1 (100%)")
+        return self
+
+
+class Area(_Model):
+    """One contract package area: its cohort, volume, baseline, payment terms and supply chain."""
+
+    name: Name = "CPA"
+    segments: list[Segment] = Field(min_length=1)
+    volume: Volume
+    baseline: Baseline = Baseline()
+    payment: Payment = Payment()
+    supply_chain: SupplyChain = SupplyChain()
+
+    @model_validator(mode="after")
+    def _check(self) -> "Area":
+        total = sum(s.share for s in self.segments)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"segments' share values must add up to 1, got {total:.6g}")
+        names = [s.name for s in self.segments]
+        if len(set(names)) != len(names):
+            raise ValueError(f"segment names must be unique, got {names}")
+        for party in self.parties_with_costs():
+            unknown = sorted(set(party.cost_per_case_gbp) - set(names))
+            if unknown:
+                raise ValueError(
+                    f"party '{party.name}' has cost_per_case_gbp for unknown segment(s) {unknown}; segments are {names}"
+                )
+        return self
+
+    def parties_with_costs(self) -> list[PartyBase]:
+        return [self.supply_chain.prime, *self.supply_chain.subcontractors]
+
+
+class Scenario(_Model):
+    """A whole run's inputs: shared settings plus one or more areas."""
+
+    name: str = "scenario"
+    description: str = ""
+    timeline: Timeline = Timeline()
+    money: MoneySettings = MoneySettings()
+    uncertainty: Uncertainty = Uncertainty()
+    effect: Effect = Effect()
+    simulation: Simulation = Simulation()
+    areas: list[Area] = Field(min_length=1)
+    source: str = Field(default="<memory>", exclude=True)
+    source_sha256: str = Field(default="", exclude=True)
+
+    @model_validator(mode="after")
+    def _check(self) -> "Scenario":
+        names = [a.name for a in self.areas]
+        if len(set(names)) != len(names):
+            raise ValueError(f"area names must be unique, got {names}")
+        parties = self.party_names()
+        if len(set(parties)) != len(parties):
+            raise ValueError(f"party names must be unique within an area, got {parties}")
+        return self
+
+    def party_names(self) -> list[str]:
+        """Party labels in kernel order: per area, prime, subcontractors, then investors."""
+        labels = []
+        for area in self.areas:
+            prefix = f"{area.name}." if len(self.areas) > 1 else ""
+            chain = area.supply_chain
+            labels.append(prefix + chain.prime.name)
+            labels.extend(prefix + s.name for s in chain.subcontractors)
+            labels.extend(prefix + s.investor.name for s in chain.subcontractors if s.investor is not None)
+        return labels
+
+
+# ---------------------------------------------------------------- loading
+
+AREA_KEYS = ("segments", "volume", "baseline", "payment", "supply_chain")
+
+
+def _deep_merge(base: dict, override: dict) -> dict:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _restructure(raw: dict) -> dict:
+    """Top-level area keys become the template for each of ``areas`` (or the single area)."""
+    data = {k: v for k, v in raw.items() if k not in AREA_KEYS and k not in ("areas", "area_name")}
+    template = {k: raw[k] for k in AREA_KEYS if k in raw}
+    if "area_name" in raw:
+        template["name"] = raw["area_name"]
+    areas = raw.get("areas")
+    if areas is None:
+        data["areas"] = [template]
+    elif isinstance(areas, list) and all(isinstance(a, dict) for a in areas):
+        data["areas"] = [_deep_merge(template, a) for a in areas]
+    else:
+        data["areas"] = areas
+    return data
+
+
+def format_key_path(loc: tuple, single_area: bool) -> str:
+    """('areas', 0, 'supply_chain', 'subcontractors', 1, 'x') -> 'supply_chain.subcontractors[1].x'."""
+    parts = list(loc)
+    if single_area and len(parts) >= 2 and parts[0] == "areas" and parts[1] == 0:
+        parts = parts[2:]
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part and not str(part).startswith(("function-", "literal[", "nullable", "list[")):
+            text += ("." if text else "") + str(part)
+    return text
+
+
+_TYPE_RULES = {
+    "float_type": "must be a number",
+    "int_type": "must be a whole number",
+    "bool_type": "must be true or false",
+    "string_type": "must be a text string",
+    "list_type": "must be an array",
+    "dict_type": "must be a table",
+    "model_type": "must be a table",
+    "missing": "is required",
+    "too_short": "must not be empty",
+}
+
+
+def _rule_for(err: dict, loc_key: str, allowed_keys: list[str]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(loc_key, allowed_keys, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"is not a known key (allowed here: {', '.join(sorted(allowed_keys))}){hint}"
+    if kind == "literal_error":
+        return "must be one of " + err["ctx"]["expected"]
+    if kind in _TYPE_RULES:
+        return _TYPE_RULES[kind]
+    if kind == "string_pattern_mismatch":
+        return "must use only letters, digits, spaces, '-' and '_'"
+    msg = err["msg"]
+    return msg.removeprefix("Value error, ")
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """The keys the model at ``loc``'s parent accepts (for unknown-key hints)."""
+    model: Any = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        inner = getattr(annotation, "__args__", None)
+        model = annotation
+        if inner:
+            model = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), annotation)
+    fields = list(getattr(model, "model_fields", {}))
+    if model is Scenario:
+        fields = [f for f in fields if f not in ("areas", "source", "source_sha256")] + list(AREA_KEYS) + ["areas", "area_name"]
+    return [f for f in fields if f not in ("source", "source_sha256")]
+
+
+def scenario_from_dict(raw: dict, *, source: str = "<memory>", sha256: str = "") -> Scenario:
+    """Validate a plain dict (as parsed from TOML) into a :class:`Scenario`."""
+    data = _restructure(raw)
+    single_area = "areas" not in raw
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        loc = tuple(err["loc"])
+        path = format_key_path(loc, single_area)
+        rule = _rule_for(err, str(loc[-1]) if loc else "", _allowed_keys(loc))
+        has_value = err["type"] not in ("missing",) and not (err["type"].startswith("value_error") and isinstance(err.get("input"), dict))
+        value = err.get("input")
+        if isinstance(value, dict):
+            has_value = False
+        raise ScenarioError(source, path, rule, value, has_value=has_value) from None
+    return scenario.model_copy(update={"source": source, "source_sha256": sha256})
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a TOML scenario file; raise :class:`ScenarioError` on any problem."""
+    raw, sha = read_scenario_toml(path)
+    return scenario_from_dict(raw, source=str(path), sha256=sha)
+
+
+def read_scenario_toml(path: str | Path) -> tuple[dict, str]:
+    """The raw TOML table of a scenario file and its SHA-256 (for sweeps that edit keys)."""
+    path = Path(path)
+    try:
+        blob = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError(str(path), "", "scenario file not found", has_value=False) from None
+    except IsADirectoryError:
+        raise ScenarioError(str(path), "", "is a folder, expected a .toml scenario file", has_value=False) from None
+    except OSError as exc:
+        raise ScenarioError(str(path), "", f"cannot be read ({exc.strerror})", has_value=False) from None
+    try:
+        return tomllib.loads(blob.decode("utf-8")), hashlib.sha256(blob).hexdigest()
+    except UnicodeDecodeError:
+        raise ScenarioError(str(path), "", "is not UTF-8 text", has_value=False) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), "", f"is not valid TOML: {exc}", has_value=False) from None
