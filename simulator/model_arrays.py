@@ -34,6 +34,7 @@ class ModelArrays(NamedTuple):
     year_end_month: np.ndarray
     discount: np.ndarray
     # shared uncertainty (percentage points)
+    shock_mean: float
     shock_sd: float
     trend_per_year: float
     cohort_shock_sd: float
@@ -189,6 +190,7 @@ def build_model_arrays(scenario: Scenario) -> tuple[ModelArrays, Calendar]:
         month_year=cal.month_year,
         year_end_month=cal.year_end_reconcile_month,
         discount=(1.0 + scenario.money.discount_rate_annual) ** (-months / 12.0),
+        shock_mean=scenario.uncertainty.common_shock_points_mean,
         shock_sd=scenario.uncertainty.common_shock_points_sd,
         trend_per_year=scenario.uncertainty.trend_points_per_year,
         cohort_shock_sd=scenario.uncertainty.cohort_shock_points_sd,

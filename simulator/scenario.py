@@ -141,6 +141,7 @@ class MoneySettings(_Model):
 class Uncertainty(_Model):
     """Shared shocks, in percentage points of the binary reoffending rate."""
 
+    common_shock_points_mean: Finite = 0.0
     common_shock_points_sd: NonNeg = 1.0
     trend_points_per_year: Finite = 0.0
     cohort_shock_points_sd: NonNeg = 0.0

@@ -70,7 +70,7 @@ def party_balances(m, p, s, fee, adv, pbr, cost, out, keep_monthly, keep_compone
 @njit(cache=True)
 def simulate_one(gen, m, s, out, w, keep_monthly, keep_components):
     """One simulation: shared draws, then every area's cohorts and money, then balances."""
-    shift = m.shock_sd * gen.standard_normal() if m.shock_sd > 0.0 else 0.0
+    shift = m.shock_mean + (m.shock_sd * gen.standard_normal() if m.shock_sd > 0.0 else 0.0)
     effect_bin = draw_scalar(gen, int(m.effect[0, 0]), m.effect[0, 1], m.effect[0, 2])
     effect_freq = draw_scalar(gen, int(m.effect[1, 0]), m.effect[1, 1], m.effect[1, 2])
     out.effect_binary_points[s] = effect_bin
