@@ -10,17 +10,19 @@ class PbrsimError(Exception):
 class ScenarioError(PbrsimError):
     """A scenario file that cannot be used: names the file, the key path, the value and the rule."""
 
-    def __init__(self, file: str, key_path: str, rule: str, value: object = None, *, has_value: bool = True):
+    def __init__(self, file: str, key_path: str, rule: str, value: object = None, *, has_value: bool = True,
+                 value_text: str | None = None):
         self.file = file
         self.key_path = key_path
         self.rule = rule
         self.value = value
         self.has_value = has_value
+        self.value_text = repr(value) if value_text is None else value_text
         super().__init__(self._message())
 
     def _message(self) -> str:
         where = f"'{self.key_path}' " if self.key_path else ""
-        got = f" (got {self.value!r})" if self.has_value else ""
+        got = f" (got {self.value_text})" if self.has_value else ""
         return f"{self.file}: {where}{self.rule}{got}"
 
 

@@ -72,6 +72,14 @@ PosMonths = Annotated[int, AfterValidator(_positive_int)]
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_\- ]+$")]
 
 
+_SEP = "\x1f"
+
+
+def field_error(field: str, rule: str, value: object) -> ValueError:
+    """A cross-field error that still points at one key: ``field`` relative to the table."""
+    return ValueError(f"{_SEP}{field}{_SEP}{rule}{_SEP}{value!r}")
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -94,7 +102,7 @@ class Distribution(_Model):
     @model_validator(mode="after")
     def _check(self) -> "Distribution":
         if self.dist == "uniform" and self.high < self.low:
-            raise ValueError("uniform needs high >= low")
+            raise field_error("high", f"must be >= low ({self.low})", self.high)
         return self
 
     def params(self) -> tuple[int, float, float]:
@@ -128,9 +136,8 @@ class Timeline(_Model):
     @model_validator(mode="after")
     def _check(self) -> "Timeline":
         if self.bedding_in_months >= self.term_months:
-            raise ValueError(
-                f"bedding_in_months ({self.bedding_in_months}) must be less than term_months ({self.term_months})"
-            )
+            raise field_error("bedding_in_months", f"must be less than term_months ({self.term_months})",
+                              self.bedding_in_months)
         return self
 
 
@@ -174,9 +181,8 @@ class Segment(_Model):
     @model_validator(mode="after")
     def _check(self) -> "Segment":
         if self.reoffences_per_reoffender < 1.0:
-            raise ValueError(
-                f"reoffences_per_reoffender must be >= 1 (a reoffender has at least one), got {self.reoffences_per_reoffender}"
-            )
+            raise field_error("reoffences_per_reoffender", "must be >= 1 (a reoffender has at least one)",
+                              self.reoffences_per_reoffender)
         return self
 
 
@@ -224,9 +230,10 @@ class Pbr(_Model):
     @model_validator(mode="after")
     def _check(self) -> "Pbr":
         if self.trigger == "significant" and not (0.0 < self.significance_level < 0.5):
-            raise ValueError(f"significance_level must be in (0, 0.5), got {self.significance_level}")
+            raise field_error("significance_level", "must be in (0, 0.5) for a significance test",
+                              self.significance_level)
         if self.scale_rates_with_pot and self.maximum_annual_payment_gbp is None:
-            raise ValueError("scale_rates_with_pot needs maximum_annual_payment_gbp")
+            raise field_error("scale_rates_with_pot", "needs maximum_annual_payment_gbp to be set", True)
         return self
 
 
@@ -274,9 +281,9 @@ class Subcontractor(PartyBase):
     @model_validator(mode="after")
     def _check(self) -> "Subcontractor":
         if self.financing == "investor" and self.investor is None:
-            raise ValueError("financing = 'investor' needs an [investor] table")
+            raise field_error("investor", "is required when financing = 'investor'", None)
         if self.financing != "investor" and self.investor is not None:
-            raise ValueError(f"an [investor] table needs financing = 'investor' (got '{self.financing}')")
+            raise field_error("financing", "must be 'investor' when an [investor] table is given", self.financing)
         return self
 
 
@@ -288,7 +295,8 @@ class SupplyChain(_Model):
     def _check(self) -> "SupplyChain":
         total = sum(s.caseload_share for s in self.subcontractors)
         if total > 1.0 + 1e-9:
-            raise ValueError(f"subcontractors' caseload_share values add up to {total:.4g}, more than 1 (100%)")
+            raise field_error("subcontractors", f"caseload_share values add up to {total:.4g}, more than 1 (100%)",
+                              [s.caseload_share for s in self.subcontractors])
         return self
 
 
@@ -306,16 +314,16 @@ class Area(_Model):
     def _check(self) -> "Area":
         total = sum(s.share for s in self.segments)
         if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"segments' share values must add up to 1, got {total:.6g}")
+            raise field_error("segments", f"share values must add up to 1 (they add up to {total:.6g})",
+                              [s.share for s in self.segments])
         names = [s.name for s in self.segments]
         if len(set(names)) != len(names):
-            raise ValueError(f"segment names must be unique, got {names}")
+            raise field_error("segments", "names must be unique", names)
         for party in self.parties_with_costs():
             unknown = sorted(set(party.cost_per_case_gbp) - set(names))
             if unknown:
-                raise ValueError(
-                    f"party '{party.name}' has cost_per_case_gbp for unknown segment(s) {unknown}; segments are {names}"
-                )
+                raise field_error("supply_chain", f"party '{party.name}' has cost_per_case_gbp for unknown "
+                                  f"segment(s); segments are {names}", unknown)
         return self
 
     def parties_with_costs(self) -> list[PartyBase]:
@@ -340,10 +348,10 @@ class Scenario(_Model):
     def _check(self) -> "Scenario":
         names = [a.name for a in self.areas]
         if len(set(names)) != len(names):
-            raise ValueError(f"area names must be unique, got {names}")
+            raise field_error("areas", "names must be unique", names)
         parties = self.party_names()
         if len(set(parties)) != len(parties):
-            raise ValueError(f"party names must be unique within an area, got {parties}")
+            raise field_error("areas", "party names must be unique within an area", parties)
         return self
 
     def party_names(self) -> list[str]:
@@ -461,13 +469,15 @@ def scenario_from_dict(raw: dict, *, source: str = "<memory>", sha256: str = "")
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         loc = tuple(err["loc"])
-        path = format_key_path(loc, single_area)
         rule = _rule_for(err, str(loc[-1]) if loc else "", _allowed_keys(loc))
-        has_value = err["type"] not in ("missing",) and not (err["type"].startswith("value_error") and isinstance(err.get("input"), dict))
-        value = err.get("input")
+        value, has_value = err.get("input"), err["type"] != "missing"
+        if rule.startswith(_SEP):
+            field, rule, shown = rule[1:].split(_SEP)
+            path = format_key_path((*loc, field), single_area)
+            raise ScenarioError(source, path, rule, value, value_text=shown) from None
         if isinstance(value, dict):
             has_value = False
-        raise ScenarioError(source, path, rule, value, has_value=has_value) from None
+        raise ScenarioError(source, format_key_path(loc, single_area), rule, value, has_value=has_value) from None
     return scenario.model_copy(update={"source": source, "source_sha256": sha256})
 
 

@@ -1,0 +1,54 @@
+"""Scenario loading: defaults, areas merged over the template, and precise error paths."""
+
+import pytest
+
+from simulator import ScenarioError, load_scenario, scenario_from_dict
+
+from .conftest import ANALYTIC_SCENARIO, DEFAULT_SCENARIO, raw_scenario, set_key
+
+
+def test_shipped_scenarios_load():
+    sc = load_scenario(DEFAULT_SCENARIO)
+    assert sc.party_names() == ["prime", "regional_provider", "small_charity"]
+    assert len(sc.source_sha256) == 64
+
+
+def test_areas_merge_over_the_top_level_template():
+    raw = raw_scenario(ANALYTIC_SCENARIO)
+    raw["areas"] = [{"name": "north", "volume": {"contracted_cases_per_month": 50}}, {"name": "south"}]
+    sc = scenario_from_dict(raw)
+    assert [a.name for a in sc.areas] == ["north", "south"]
+    assert sc.areas[0].volume.contracted_cases_per_month == 50
+    assert sc.areas[1].volume.contracted_cases_per_month == 100
+    assert sc.areas[0].segments == sc.areas[1].segments
+    assert sc.party_names() == ["north.prime", "north.charity", "south.prime", "south.charity"]
+
+
+def test_error_inside_an_area_names_the_area():
+    raw = raw_scenario(ANALYTIC_SCENARIO)
+    raw["areas"] = [{"name": "north"}, {"name": "south", "volume": {"contracted_cases_per_month": -1}}]
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(raw, source="national.toml")
+    assert str(err.value) == "national.toml: 'areas[1].volume.contracted_cases_per_month' must be a finite number > 0 (got -1)"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("supply_chain.subcontractors.0.financing", "investor",
+         "'supply_chain.subcontractors[0].investor' is required when financing = 'investor'"),
+        ("payment.pbr.scale_rates_with_pot", True, "'payment.pbr.scale_rates_with_pot' needs maximum_annual_payment_gbp"),
+        ("payment.pbr.trigger", "significant", None),
+        ("effect.binary_points", {"dist": "uniform", "low": 2.0, "high": 1.0}, "'effect.binary_points.high' must be >= low"),
+        ("supply_chain.prime.cost_per_case_gbp", {"nobody": 5.0}, "unknown segment"),
+        ("volume.factor_sd", True, "'volume.factor_sd' must be a number (got True)"),
+    ],
+)
+def test_cross_field_rules(key, value, message):
+    raw = set_key(raw_scenario(ANALYTIC_SCENARIO), key, value)
+    if message is None:
+        scenario_from_dict(raw)
+        return
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(raw, source="s.toml")
+    assert message in str(err.value)
