@@ -82,7 +82,7 @@ def party_metrics(
         },
         "prob_reserves_exhausted": exhausted,
         "prob_reserves_exhausted_se": exhausted_se,
-        "pbr_share_of_revenue": float(pbr_total.mean() / revenue) if revenue != 0 else None,
+        "pbr_share_of_revenue": float(pbr_total.mean() / revenue) if revenue > 0 else None,
         "first_pbr_cash_month": int(paid.min()) if len(paid) else None,
         "first_pbr_cash_month_median": float(np.median(paid)) if len(paid) else None,
         "revenue_gbp": {"mean": float(revenue), "fee_mean": float(fee_total.mean()), "pbr_mean": float(pbr_total.mean())},

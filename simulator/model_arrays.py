@@ -62,6 +62,8 @@ class ModelArrays(NamedTuple):
     foundation: np.ndarray
     # PbR (A,) and pot (A, Y)
     z_crit: np.ndarray
+    bin_target: np.ndarray
+    freq_target: np.ndarray
     bin_rate: np.ndarray
     bin_ded: np.ndarray
     freq_rate: np.ndarray
@@ -214,6 +216,8 @@ def build_model_arrays(scenario: Scenario) -> tuple[ModelArrays, Calendar]:
         band_to_actual=per_area(lambda a: a.payment.fee_for_service.band_reconcile_to == "actual", np.bool_),
         foundation=per_area(lambda a: a.payment.foundation.monthly_gbp),
         z_crit=np.array([norm.isf(p.significance_level) if p.trigger == "significant" else 0.0 for p in pbrs]),
+        bin_target=np.array([p.binary_target_points / 100.0 if p.trigger == "target" else 0.0 for p in pbrs]),
+        freq_target=np.array([p.frequency_target_relative if p.trigger == "target" else 0.0 for p in pbrs]),
         bin_rate=np.array([p.binary_gbp_per_point_per_offender for p in pbrs]),
         bin_ded=np.array([_or(p.binary_deduction_gbp_per_point_per_offender, p.binary_gbp_per_point_per_offender) for p in pbrs]),
         freq_rate=np.array([p.frequency_gbp_per_reoffence for p in pbrs]),

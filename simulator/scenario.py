@@ -213,8 +213,10 @@ class Foundation(_Model):
 
 
 class Pbr(_Model):
-    trigger: Literal["significant", "any_improvement"] = "significant"
+    trigger: Literal["significant", "any_improvement", "target"] = "significant"
     significance_level: Annotated[float, AfterValidator(_unit)] = 0.05
+    binary_target_points: NonNeg = 0.0
+    frequency_target_relative: Unit = 0.0
     binary_gbp_per_point_per_offender: Money = 0.0
     frequency_gbp_per_reoffence: Money = 0.0
     frequency_basis: Literal["offender", "reoffender"] = "offender"

@@ -128,3 +128,14 @@ def test_learning_curve_grows_the_pot_and_rates(analytic_raw):
     assert m.pot_year[0, :2] == pytest.approx([60_000.0, 120_000.0])
     assert m.rate_scale_year[0, :2] == pytest.approx([1.0, 2.0])
     assert np.all(np.diff(m.pot_year[0]) > 0)
+
+
+def test_target_trigger_pays_only_beyond_the_target(analytic_raw):
+    target = {"payment.pbr.trigger": "target", "payment.pbr.binary_target_points": 5.0}
+    assert _settle(analytic_raw, 1000, 360, 1080, **target) == 0.0                       # 4 points: missed
+    assert _settle(analytic_raw, 1000, 340, 1020, **target) == pytest.approx(10 * 100 * 0.06 * 1000)  # 6 points
+    freq = {"payment.pbr.trigger": "target", "payment.pbr.frequency_target_relative": 0.10,
+            "payment.pbr.frequency_gbp_per_reoffence": 100.0, "payment.pbr.binary_gbp_per_point_per_offender": 0.0}
+    # baseline 1.2 reoffences per offender: 1.1 is an 8% fall (missed), 1.0 a 17% fall (paid)
+    assert _settle(analytic_raw, 1000, 400, 1100, **freq) == 0.0
+    assert _settle(analytic_raw, 1000, 400, 1000, **freq) == pytest.approx(0.2 * 1000 * 100)

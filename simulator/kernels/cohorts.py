@@ -89,6 +89,9 @@ def record_cohort(out, s, a, c, n, r, o, e_bin, e_off, m, net):
 def settle_cohort(m, a, c, n, reoffenders, reoffences, e_bin, e_off, e_sq):
     """Net PbR for one cohort (GBP): binary + frequency with hurdle, deductions, cap, collar.
 
+    A measure pays (or deducts) only beyond its threshold: ``z * se`` for a significance
+    test, a fixed target (points, or a relative fall in frequency) for target designs, 0 else.
+
     ``e_bin``, ``e_off``, ``e_sq`` are baseline sums over the cohort's case mix: expected
     reoffenders, reoffences and sum of squared counts, so baselines are case-mix adjusted.
     """
@@ -99,7 +102,7 @@ def settle_cohort(m, a, c, n, reoffenders, reoffences, e_bin, e_off, e_sq):
     z = m.z_crit[a]
     base = stretched(e_bin / n, m.stretch[a], year)
     actual = reoffenders / n
-    binary = binary_payment(base, actual, n, z * binary_standard_error(base, n),
+    binary = binary_payment(base, actual, n, z * binary_standard_error(base, n) + m.bin_target[a],
                             m.bin_rate[a] * scale, m.bin_ded[a] * scale, m.deductions[a])
     hurdle_met = (not m.hurdle[a]) or actual <= base
     if m.freq_per_reoffender[a]:
@@ -112,7 +115,7 @@ def settle_cohort(m, a, c, n, reoffenders, reoffences, e_bin, e_off, e_sq):
         var = e_sq / n - (e_off / n) ** 2
         actual_f = reoffences / n
         units, se = n, np.sqrt(max(var, 0.0) / n)
-    freq = frequency_payment(base_f, actual_f, units, z * se, m.freq_rate[a] * scale,
+    freq = frequency_payment(base_f, actual_f, units, z * se + m.freq_target[a] * base_f, m.freq_rate[a] * scale,
                              m.freq_ded[a] * scale, m.deductions[a], hurdle_met)
     cap = min(m.cap_per_offender[a] * n, m.pot_year[a, year] * m.cohort_len[c] / 12.0)
     return cap_and_collar(binary + freq, cap, m.collar_per_offender[a] * n)
