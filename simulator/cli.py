@@ -8,12 +8,13 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .engine import simulate
-from .errors import PbrsimError
+from .engine import run_checkpoint, simulate
+from .errors import OutputError, PbrsimError
 from .results import Results, check_output_dir, copy_scenario
 from .scenario import load_scenario
 
 EXIT_BAD_INPUT = 2
+PARTIAL_DIR = ".partial"
 
 
 def fail(message: str) -> None:
@@ -90,14 +91,21 @@ def main() -> None:
               help="Folder for summary.json and sims.npz.")
 @click.option("--force", is_flag=True, help="Overwrite results already in --out.")
 @click.option("--no-monthly", is_flag=True, help="Do not keep monthly cash flows per simulation (smaller sims.npz).")
-def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_monthly: bool) -> None:
+@click.option("--resume", is_flag=True, help="Continue an interrupted run in --out (same scenario, seed and --sims).")
+def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_monthly: bool, resume: bool) -> None:
     """Simulate SCENARIO (a TOML file) and print each party's risk."""
     try:
         sc = load_scenario(scenario)
         check_output_dir(out_dir, force=force)
-        results = simulate(sc, sims=sims, seed=seed, keep_monthly=not no_monthly, keep_components=not no_monthly)
+        keep = not no_monthly
+        checkpoint = run_checkpoint(out_dir / PARTIAL_DIR, sc, sims=sims, seed=seed, keep_monthly=keep, keep_components=keep)
+        if checkpoint.exists() and not (resume or force):
+            raise OutputError(f"{out_dir}: holds an interrupted run; add --resume to continue it or --force to start over")
+        checkpoint.start(resume=resume)
+        results = simulate(sc, sims=sims, seed=seed, keep_monthly=keep, keep_components=keep, checkpoint=checkpoint)
         results.save(out_dir, force=force)
         copy_scenario(scenario, out_dir)
+        checkpoint.discard()
     except PbrsimError as exc:
         fail(str(exc))
     click.echo(f"{sc.name}: {sims:,} simulations, seed {seed}")

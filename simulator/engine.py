@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 from numba.typed import List
 
+from .checkpoint import Checkpoint
 from .kernels import simulate_blocks
 from .model_arrays import ModelArrays, build_model_arrays
 from .results import Results
@@ -91,12 +92,27 @@ def block_generators(seed: int, first_block: int, n_blocks: int) -> List:
     return List([np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b,))) for b in blocks])
 
 
+def _kept(name: str, keep_monthly: bool, keep_components: bool) -> bool:
+    """Whether an output array holds one row per simulation (dropped monthly arrays do not)."""
+    if name == "monthly_net":
+        return keep_monthly
+    return keep_components if name.startswith("monthly_") else True
+
+
 def _chunk_view(out: Outputs, start: int, stop: int, keep_monthly: bool, keep_components: bool) -> Outputs:
-    fields = {}
-    for name, arr in out._asdict().items():
-        keep = (keep_monthly if name == "monthly_net" else keep_components) if name.startswith("monthly_") else True
-        fields[name] = arr[start:stop] if keep else arr
-    return Outputs(**fields)
+    return Outputs(**{k: v[start:stop] if _kept(k, keep_monthly, keep_components) else v
+                      for k, v in out._asdict().items()})
+
+
+def _stored_fields(chunk: Outputs, keep_monthly: bool, keep_components: bool) -> dict[str, np.ndarray]:
+    return {k: v for k, v in chunk._asdict().items() if _kept(k, keep_monthly, keep_components)}
+
+
+def run_checkpoint(folder, scenario: Scenario, *, sims: int, seed: int, keep_monthly: bool, keep_components: bool) -> Checkpoint:
+    """A :class:`Checkpoint` keyed on everything that determines a run's numbers."""
+    key = Checkpoint.run_key(scenario.model_dump_json(), seed=seed, sims=sims, keep_monthly=keep_monthly,
+                             keep_components=keep_components, block_size=BLOCK_SIZE, chunk_blocks=CHUNK_BLOCKS)
+    return Checkpoint(folder, key)
 
 
 def simulate(
@@ -107,6 +123,7 @@ def simulate(
     keep_monthly: bool = True,
     keep_components: bool = True,
     progress: Callable[[int], None] | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> Results:
     """Run ``sims`` Monte Carlo simulations of a scenario.
 
@@ -118,6 +135,7 @@ def simulate(
     keep_monthly : keep monthly net cash flows per party (sims x parties x months, GBP).
     keep_components : also keep monthly fee, PbR and cost flows per party.
     progress : called with the number of simulations finished after each chunk.
+    checkpoint : where finished chunks are saved and, when present, loaded instead of rerun.
     """
     if sims < 1:
         raise ValueError(f"sims must be >= 1 (got {sims})")
@@ -127,9 +145,13 @@ def simulate(
     for first_block in range(0, total_blocks, CHUNK_BLOCKS):
         n_blocks = min(CHUNK_BLOCKS, total_blocks - first_block)
         start, stop = first_block * BLOCK_SIZE, min(sims, (first_block + n_blocks) * BLOCK_SIZE)
-        gens = block_generators(seed, first_block, n_blocks)
         chunk = _chunk_view(out, start, stop, keep_monthly, keep_components)
-        simulate_blocks(gens, BLOCK_SIZE, m, chunk, keep_monthly, keep_components)
+        stored = _stored_fields(chunk, keep_monthly, keep_components)
+        if checkpoint is None or not checkpoint.load_into(stored, first_block):
+            gens = block_generators(seed, first_block, n_blocks)
+            simulate_blocks(gens, BLOCK_SIZE, m, chunk, keep_monthly, keep_components)
+            if checkpoint is not None:
+                checkpoint.save(stored, first_block)
         if progress is not None:
             progress(stop - start)
     return Results.from_outputs(scenario, calendar, out._asdict(), seed=seed, sims=sims)
