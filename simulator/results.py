@@ -42,7 +42,7 @@ class Results:
     arrays: dict[str, np.ndarray] = field(repr=False)
 
     @classmethod
-    def from_outputs(cls, scenario: Scenario, calendar: Calendar, arrays: dict, *, seed: int, sims: int) -> "Results":
+    def from_outputs(cls, scenario: Scenario, calendar: Calendar, arrays: dict, *, seed: int, sims: int) -> Results:
         return cls(
             scenario=scenario,
             seed=seed,
@@ -142,7 +142,7 @@ class Results:
         )
 
     @classmethod
-    def load(cls, out_dir: str | Path) -> "Results":
+    def load(cls, out_dir: str | Path) -> Results:
         """Read results saved by :meth:`save`."""
         path = Path(out_dir) / SIMS_FILE
         if not path.is_file():

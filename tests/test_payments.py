@@ -103,7 +103,8 @@ def test_settle_cohort_cap_collar_and_hurdle(analytic_raw):
     # binary 2 points better (+20,000); frequency per offender 1.2 -> 1.0 (+0.2 * 1000 * 100 = +20,000)
     assert _settle(analytic_raw, 1000, 380, 1000, **common) == pytest.approx(40_000.0)
     # cap GBP 25 per offender -> 25,000
-    assert _settle(analytic_raw, 1000, 380, 1000, **common, **{"payment.pbr.cap_gbp_per_offender": 25.0}) == pytest.approx(25_000.0)
+    capped = {**common, "payment.pbr.cap_gbp_per_offender": 25.0}
+    assert _settle(analytic_raw, 1000, 380, 1000, **capped) == pytest.approx(25_000.0)
     # binary 1 point worse: hurdle fails, frequency gain unpaid, binary deduction -10,000; collar 5/offender
     assert _settle(analytic_raw, 1000, 410, 1000, **common) == pytest.approx(-10_000.0)
     collared = {**common, "payment.pbr.collar_gbp_per_offender": 5.0}

@@ -5,7 +5,7 @@ import numpy as np
 from simulator import load_scenario
 from simulator.timeline import build_calendar
 
-from .conftest import DEFAULT_SCENARIO, run, set_key, raw_scenario
+from .conftest import DEFAULT_SCENARIO, raw_scenario, run, set_key
 
 
 def test_tr_calendar_hand_computed():
