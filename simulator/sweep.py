@@ -1,0 +1,375 @@
+"""Parameter sweeps: a grid over scenario key paths, every point on the same random numbers.
+
+Each grid point is: apply overrides -> validate -> simulate (no monthly arrays) -> reduce
+to one row of metrics per party at once, so memory stays bounded however many points there
+are. Every point uses the same seed (common random numbers): differences between points
+come from the parameter, not from sampling noise.
+
+Output folder: ``sweep.json`` (the sweep's arguments), ``points.jsonl`` (a checkpoint: one
+line per finished point, appended as it finishes), then ``sweep.csv`` and ``sweep.parquet``
+(the tidy table: one row per point and party), written atomically at the end. A sweep
+restarted with the same arguments skips the points already in the checkpoint.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import math
+import os
+import sys
+import tomllib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .engine import simulate
+from .errors import OutputError, ScenarioError
+from .overrides import apply_overrides, parse_key_path
+from .results import atomic_write
+from .scenario import read_scenario_toml, scenario_from_dict
+from .stress import apply_stresses
+
+META_FILE = "sweep.json"
+CHECKPOINT_FILE = "points.jsonl"
+CSV_FILE = "sweep.csv"
+PARQUET_FILE = "sweep.parquet"
+SWEEP_FILES = (META_FILE, CHECKPOINT_FILE, CSV_FILE, PARQUET_FILE)
+
+
+# ---------------------------------------------------------------- grid specification
+
+
+@dataclass(frozen=True)
+class Vary:
+    """One swept key path and the values it takes."""
+
+    key: str
+    values: tuple
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on commas outside brackets, braces and quotes."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts]
+
+
+def parse_value(text: str) -> Any:
+    """A TOML value (number, true/false, "text", inline table); a bare word stays text."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _number(text: str, arg: str) -> float | int:
+    value = parse_value(text)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _spec_error(arg, f"'{text}' is not a number")
+    return value
+
+
+def _spec_error(arg: str, why: str) -> ScenarioError:
+    return ScenarioError("--vary", arg, f"{why}; expected KEY=LOW:HIGH:STEPS (e.g. 0.5:1.0:6), "
+                         "KEY=V1,V2,... or KEY=VALUE", has_value=False)
+
+
+def parse_range(spec: str, arg: str) -> tuple:
+    """``'0.5:1.0:6'`` -> six evenly spaced values from 0.5 to 1.0 (whole numbers stay whole)."""
+    pieces = spec.split(":")
+    if len(pieces) != 3:
+        raise _spec_error(arg, f"range '{spec}' needs three parts LOW:HIGH:STEPS")
+    low, high = _number(pieces[0], arg), _number(pieces[1], arg)
+    steps = _number(pieces[2], arg)
+    if not isinstance(steps, int) or steps < 2:
+        raise _spec_error(arg, f"STEPS must be a whole number >= 2 (got {pieces[2]})")
+    span = high - low
+    if isinstance(low, int) and isinstance(high, int) and span % (steps - 1) == 0:
+        return tuple(low + i * (span // (steps - 1)) for i in range(steps))
+    return tuple(float(f"{low + i * span / (steps - 1):.12g}") for i in range(steps))
+
+
+def parse_vary(arg: str) -> Vary:
+    """``KEY=SPEC`` from the command line into a :class:`Vary`."""
+    key, sep, spec = arg.partition("=")
+    if not sep or not key.strip() or not spec.strip():
+        raise _spec_error(arg, "missing '='")
+    parse_key_path(key, source="--vary")
+    spec = spec.strip()
+    if ":" in spec and not spec.startswith(("{", "[", '"', "'")):
+        values = parse_range(spec, arg)
+    else:
+        values = tuple(parse_value(v) for v in _split_top(spec))
+        if any(v == "" for v in values):
+            raise _spec_error(arg, "an empty value in the list")
+    if len(set(map(json.dumps, values))) != len(values):
+        raise _spec_error(arg, "a value appears twice")
+    return Vary(key.strip(), values)
+
+
+def grid(varies: Sequence[Vary]) -> list[dict[str, Any]]:
+    """Every combination of the swept values, the last key varying fastest."""
+    keys = [v.key for v in varies]
+    if len(set(keys)) != len(keys):
+        raise ScenarioError("--vary", next(k for k in keys if keys.count(k) > 1), "is given twice", has_value=False)
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(v.values for v in varies))]
+
+
+# ---------------------------------------------------------------- one point
+
+
+def flatten_metrics(block: Mapping, prefix: str = "") -> dict[str, Any]:
+    """``{'npv_gbp': {'mean': 1}}`` -> ``{'npv_gbp_mean': 1}``."""
+    flat: dict[str, Any] = {}
+    for key, value in block.items():
+        name = f"{prefix}_{key}" if prefix else key
+        if isinstance(value, Mapping):
+            flat.update(flatten_metrics(value, name))
+        else:
+            flat[name] = value
+    return flat
+
+
+def metric_columns() -> list[str]:
+    """Names of the per-party metric columns (as ``Results.party_summary`` gives them, flattened)."""
+    import numpy as np
+
+    from .metrics import party_metrics
+
+    x = np.linspace(-1.0, 1.0, 50)
+    block = party_metrics(x, x, x, x + 2, x + 2, x, np.arange(50))
+    return [*flatten_metrics(block), "commissioner_total_paid_gbp_mean", "commissioner_npv_paid_gbp_mean"]
+
+
+def point_scenario(raw: dict, overrides: Mapping[str, Any], *, source: str, sha256: str = ""):
+    """The validated scenario at one grid point."""
+    return scenario_from_dict(apply_overrides(raw, overrides, source=source), source=source, sha256=sha256)
+
+
+def evaluate_point(raw: dict, overrides: Mapping[str, Any], *, sims: int, seed: int, source: str) -> list[dict]:
+    """Simulate one grid point and reduce it to one metrics row per party (picklable, for Dask)."""
+    scenario = point_scenario(raw, overrides, source=source)
+    results = simulate(scenario, sims=sims, seed=seed, keep_monthly=False, keep_components=False)
+    summary = results.summary()
+    paid = summary["commissioner"]
+    extra = {"commissioner_total_paid_gbp_mean": paid["total_paid_gbp"]["mean"],
+             "commissioner_npv_paid_gbp_mean": paid["npv_paid_gbp"]["mean"]}
+    return [{"party": name, **flatten_metrics(metrics), **extra} for name, metrics in summary["parties"].items()]
+
+
+def _cell(value: Any) -> Any:
+    """Swept values as table cells: tables and arrays become JSON text."""
+    return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
+
+
+# ---------------------------------------------------------------- the sweep
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A sweep's arguments: what defines its points and so whether a restart may resume it."""
+
+    scenario: str
+    varies: tuple[Vary, ...]
+    sims: int
+    seed: int
+    stresses: tuple[str, ...] = ()
+
+    def meta(self, sha256: str) -> dict:
+        return {
+            "scenario_file": self.scenario,
+            "scenario_sha256": sha256,
+            "vary": {v.key: list(v.values) for v in self.varies},
+            "stress": list(self.stresses),
+            "sims": self.sims,
+            "seed": self.seed,
+            "pbrsim_version": __version__,
+        }
+
+
+def prepare(spec: SweepSpec) -> tuple[dict, list[dict[str, Any]], str]:
+    """Read the scenario, apply stresses and check every grid point validates (before any output)."""
+    raw, sha = read_scenario_toml(spec.scenario)
+    scenario_from_dict(raw, source=spec.scenario, sha256=sha)
+    raw = apply_stresses(raw, spec.stresses, source=spec.scenario)
+    raw = {k: v for k, v in raw.items() if k != "stress"}
+    points = grid(spec.varies)
+    for overrides in points:
+        point_scenario(raw, overrides, source=spec.scenario)
+    return raw, points, sha
+
+
+def _read_checkpoint(path: Path, points: list[dict]) -> dict[int, dict]:
+    """Finished points from the checkpoint; a line cut short by a kill is dropped."""
+    done: dict[int, dict] = {}
+    if not path.exists():
+        return done
+    for line in path.read_text().splitlines(keepends=True):
+        try:
+            entry = json.loads(line) if line.endswith("\n") else None
+        except json.JSONDecodeError:
+            entry = None
+        if entry is None:
+            continue
+        index = entry.get("point")
+        if isinstance(index, int) and 0 <= index < len(points) and entry.get("params") == points[index]:
+            done.setdefault(index, entry)
+    return done
+
+
+def _rewrite_checkpoint(path: Path, done: Mapping[int, dict]) -> None:
+    text = "".join(json.dumps(done[i]) + "\n" for i in sorted(done))
+    atomic_write(path, lambda f: f.write(text.encode()))
+
+
+def _append(path: Path, entry: dict) -> None:
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(entry) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def open_output(out_dir: Path, meta: dict, *, force: bool) -> bool:
+    """Make ``out_dir`` ready; True when it holds a sweep with the same arguments (resume)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir}: exists and is not a folder")
+    existing = [n for n in SWEEP_FILES if (out_dir / n).exists()]
+    if not existing:
+        return False
+    try:
+        same = json.loads((out_dir / META_FILE).read_text()) == meta
+    except (OSError, json.JSONDecodeError):
+        same = False
+    if same and not force:
+        return True
+    if not force:
+        raise OutputError(f"{out_dir}: already holds a sweep with different arguments ({', '.join(existing)}); "
+                          "rerun with the same arguments to resume it, or use --force to start again")
+    for name in SWEEP_FILES:
+        (out_dir / name).unlink(missing_ok=True)
+    return False
+
+
+Runner = Callable[[list[tuple[int, dict]], dict, SweepSpec], Iterator[tuple[int, list[dict]]]]
+
+
+def in_process(tasks: list[tuple[int, dict]], raw: dict, spec: SweepSpec) -> Iterator[tuple[int, list[dict]]]:
+    """Run the points one after another in this process."""
+    for index, overrides in tasks:
+        yield index, evaluate_point(raw, overrides, sims=spec.sims, seed=spec.seed, source=spec.scenario)
+
+
+@dataclass
+class SweepResult:
+    table: Any  # pandas.DataFrame
+    files: list[Path]
+    resumed: int
+    computed: int
+
+
+def run_sweep(spec: SweepSpec, out_dir: str | Path, *, force: bool = False, runner: Runner | None = None,
+              quiet: bool = False) -> SweepResult:
+    """Run (or resume) a sweep and write its table; see the module docstring for the files."""
+    from tqdm import tqdm
+
+    out_dir = Path(out_dir)
+    raw, points, sha = prepare(spec)
+    meta = spec.meta(sha)
+    resume = open_output(out_dir, meta, force=force)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint = out_dir / CHECKPOINT_FILE
+    done = _read_checkpoint(checkpoint, points) if resume else {}
+    _rewrite_checkpoint(checkpoint, done)
+    atomic_write(out_dir / META_FILE, lambda f: f.write(json.dumps(meta, indent=2).encode()))
+    todo = [(i, p) for i, p in enumerate(points) if i not in done]
+    bar = tqdm(total=len(points), initial=len(done), unit="point", desc="sweep", file=sys.stderr,
+               disable=True if quiet else None)
+    try:
+        for index, rows in (runner or in_process)(todo, raw, spec):
+            entry = {"point": index, "params": points[index], "rows": rows}
+            _append(checkpoint, entry)
+            done[index] = entry
+            bar.update(1)
+    finally:
+        bar.close()
+    table = build_table(done, spec)
+    return SweepResult(table, write_table(table, out_dir), resumed=len(points) - len(todo), computed=len(todo))
+
+
+def build_table(done: Mapping[int, dict], spec: SweepSpec):
+    """The tidy table: one row per (point, party), swept values as columns, then metrics."""
+    import pandas as pd
+
+    keys = [v.key for v in spec.varies]
+    rows = []
+    for index in sorted(done):
+        entry = done[index]
+        for row in entry["rows"]:
+            rows.append({"point": index, **{k: _cell(entry["params"][k]) for k in keys}, **row})
+    return pd.DataFrame(rows)
+
+
+def write_table(table, out_dir: Path) -> list[Path]:
+    """sweep.csv and sweep.parquet, each written atomically."""
+    csv = table.to_csv(index=False).encode()
+    parquet = io.BytesIO()
+    table.to_parquet(parquet, index=False)
+    return [
+        atomic_write(out_dir / CSV_FILE, lambda f: f.write(csv)),
+        atomic_write(out_dir / PARQUET_FILE, lambda f: f.write(parquet.getvalue())),
+    ]
+
+
+def metric_names(table) -> list[str]:
+    """Metric columns of a sweep table (everything after the party column)."""
+    cols = list(table.columns)
+    return cols[cols.index("party") + 1:]
+
+
+
+SHOWN_PARTIES = 6
+
+
+def choose_parties(raw: dict, wanted: Sequence[str], *, source: str) -> tuple[list[str], str]:
+    """Parties to print and plot: those asked for (checked), else the first few; and a note if cut."""
+    names = scenario_from_dict(raw, source=source).party_names()
+    unknown = [p for p in wanted if p not in names]
+    if unknown:
+        raise ScenarioError("--party", unknown[0], f"is not a party of this scenario (parties: {', '.join(names)})",
+                            has_value=False)
+    if wanted:
+        return list(wanted), ""
+    if len(names) <= SHOWN_PARTIES:
+        return names, ""
+    return names[:SHOWN_PARTIES], (f"showing {SHOWN_PARTIES} of {len(names)} parties (all are in {CSV_FILE}); "
+                                   "choose others with --party")
+
+
+def format_points(table, keys: Sequence[str], metric: str, *, parties: Sequence[str] | None = None,
+                  max_rows: int = 30) -> str:
+    """A fixed-width view of one metric: one line per point, one column per party."""
+    if parties:
+        table = table[table["party"].isin(parties)]
+    wide = table.pivot_table(index=["point", *keys], columns="party", values=metric, aggfunc="first", sort=False)
+    wide = wide.reset_index().drop(columns="point")
+    shown = wide.head(max_rows)
+    text = shown.to_string(index=False, float_format=lambda v: f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.4g}")
+    if len(wide) > max_rows:
+        text += f"\n... {len(wide) - max_rows} more points (see {CSV_FILE})"
+    return f"{metric} by point and party:\n{text}"
