@@ -8,10 +8,10 @@ Financing codes: 0 plain PbR, 1 upfront with clawback, 2 investor-funded.
 
 from __future__ import annotations
 
+from statistics import NormalDist
 from typing import NamedTuple
 
 import numpy as np
-from scipy.stats import norm
 
 from .scenario import Area, Scenario
 from .timeline import Calendar, build_calendar
@@ -45,6 +45,7 @@ class ModelArrays(NamedTuple):
     seg_rate: np.ndarray
     seg_mu: np.ndarray
     seg_alpha: np.ndarray
+    seg_spread: np.ndarray  # logit-scale sd of personal risk (individual mode)
     # volume and baseline (A,)
     vol_contracted: np.ndarray
     vol_factor_mean: np.ndarray
@@ -79,6 +80,7 @@ class ModelArrays(NamedTuple):
     party_area: np.ndarray
     party_kind: np.ndarray
     area_prime: np.ndarray
+    area_stop: np.ndarray  # one past the area's last party: an area's parties are contiguous
     reserves: np.ndarray
     credit_line: np.ndarray
     overdraft_monthly: np.ndarray
@@ -152,8 +154,8 @@ def build_model_arrays(scenario: Scenario) -> tuple[ModelArrays, Calendar]:
             yearly_ffs = ffs_monthly[i] * (1.0 - ffs.learning_curve_discount) ** np.arange(n_y) * months_in_year
             pot = np.maximum(pbr.maximum_annual_payment_gbp * months_in_year / 12.0 - yearly_ffs, 0.0)
             pot_year[i] = pot * 12.0 / months_in_year
-            if pbr.scale_rates_with_pot and pot_year[i, 0] > 0:
-                scale_year[i] = pot_year[i] / pot_year[i, 0]
+            if pbr.scale_rates_with_pot:
+                scale_year[i] = pot_year[i] / pbr.rates_reference_pot_gbp
 
     rows, party_area, area_prime = [], [], []
     for i, a in enumerate(areas):
@@ -202,6 +204,7 @@ def build_model_arrays(scenario: Scenario) -> tuple[ModelArrays, Calendar]:
         seg_rate=seg_table("binary_rate"),
         seg_mu=seg_table("reoffences_per_reoffender"),
         seg_alpha=seg_table("overdispersion"),
+        seg_spread=seg_table("risk_spread_logit_sd"),
         vol_contracted=per_area(lambda a: a.volume.contracted_cases_per_month),
         vol_factor_mean=per_area(lambda a: a.volume.factor_mean),
         vol_factor_sd=per_area(lambda a: a.volume.factor_sd),
@@ -215,7 +218,8 @@ def build_model_arrays(scenario: Scenario) -> tuple[ModelArrays, Calendar]:
         band=per_area(lambda a: a.payment.fee_for_service.volume_band),
         band_to_actual=per_area(lambda a: a.payment.fee_for_service.band_reconcile_to == "actual", np.bool_),
         foundation=per_area(lambda a: a.payment.foundation.monthly_gbp),
-        z_crit=np.array([norm.isf(p.significance_level) if p.trigger == "significant" else 0.0 for p in pbrs]),
+        z_crit=np.array([NormalDist().inv_cdf(1.0 - p.significance_level) if p.trigger == "significant" else 0.0
+                         for p in pbrs]),
         bin_target=np.array([p.binary_target_points / 100.0 if p.trigger == "target" else 0.0 for p in pbrs]),
         freq_target=np.array([p.frequency_target_relative if p.trigger == "target" else 0.0 for p in pbrs]),
         bin_rate=np.array([p.binary_gbp_per_point_per_offender for p in pbrs]),
@@ -232,6 +236,7 @@ def build_model_arrays(scenario: Scenario) -> tuple[ModelArrays, Calendar]:
         party_area=np.array(party_area, dtype=np.int64),
         party_kind=party_col(lambda r: r["kind"], np.int64),
         area_prime=np.array(area_prime, dtype=np.int64),
+        area_stop=np.array(area_prime[1:] + [len(rows)], dtype=np.int64),
         reserves=party_col(lambda r: r["party"].reserves_gbp),
         credit_line=party_col(lambda r: r["party"].credit_line_gbp),
         overdraft_monthly=party_col(lambda r: r["party"].overdraft_rate / 12.0),

@@ -34,8 +34,8 @@ def pay_fee(m, a, month, work_month, amount, fee, commissioner, deferred, receiv
     fee[prime, month] += amount
     commissioner[month] += amount
     c = m.month_cohort[min(max(work_month, 0), m.term - 1)]
-    for p in range(prime + 1, len(m.party_kind)):
-        if m.party_area[p] != a or m.party_kind[p] != 1:
+    for p in range(prime + 1, m.area_stop[a]):
+        if m.party_kind[p] != 1:
             continue
         base = amount * m.caseload_share[p] * m.fee_pass[p] * (1.0 - m.mgmt_fee[p])
         upfront = 1.0 if m.financing[p] == CLAWBACK_FIN else m.upfront_share[p]
@@ -47,19 +47,40 @@ def pay_fee(m, a, month, work_month, amount, fee, commissioner, deferred, receiv
 @njit(cache=True)
 def fee_for_service(m, a, vol, fee, commissioner, deferred, received):
     """Monthly fee in arrears on contracted volume, with the yearly volume-band reconciliation."""
-    lag = m.ffs_lag
-    n_years = len(m.year_end_month)
-    actual = np.zeros(n_years)
-    months = np.zeros(n_years)
+    monthly_fees(m, a, fee, commissioner, deferred, received)
+    volume_band(m, a, vol, fee, commissioner, deferred, received)
+
+
+@njit(cache=True)
+def learning_discounts(m, a):
+    """(1 - learning-curve discount)^y for each contract year y."""
+    discount = np.empty(len(m.year_end_month))
+    for y in range(len(discount)):
+        discount[y] = (1.0 - m.learning[a]) ** y
+    return discount
+
+
+@njit(cache=True)
+def monthly_fees(m, a, fee, commissioner, deferred, received):
+    """The monthly fee in arrears on contracted volume: the same in every simulation."""
+    discount = learning_discounts(m, a)
     for mo in range(m.term):
-        y = m.month_year[mo]
-        pay_fee(m, a, mo + lag, mo, m.ffs_monthly[a] * (1.0 - m.learning[a]) ** y, fee, commissioner, deferred, received)
-        actual[y] += vol[mo]
-        months[y] += 1
-    for y in range(n_years):
-        contracted = m.vol_contracted[a] * months[y]
+        pay_fee(m, a, mo + m.ffs_lag, mo, m.ffs_monthly[a] * discount[m.month_year[mo]], fee, commissioner,
+                deferred, received)
+
+
+@njit(cache=True)
+def volume_band(m, a, vol, fee, commissioner, deferred, received):
+    """The yearly reconciliation: a top-up or clawback when actual volume leaves the band."""
+    for y in range(len(m.year_end_month)):
+        actual = 0.0
+        months = 0
+        for mo in range(12 * y, min(12 * y + 12, m.term)):
+            actual += vol[mo]
+            months += 1
+        contracted = m.vol_contracted[a] * months
         rate = m.ffs_band_rate[a] * (1.0 - m.learning[a]) ** y
-        adjust = band_adjustment(actual[y], contracted, m.band[a], m.band_to_actual[a]) * rate
+        adjust = band_adjustment(actual, contracted, m.band[a], m.band_to_actual[a]) * rate
         if adjust != 0.0:
             pay_fee(m, a, m.year_end_month[y], min(12 * y + 11, m.term - 1), adjust, fee, commissioner, deferred, received)
 
@@ -95,8 +116,8 @@ def foundation_and_settlement(m, a, net_c, adv, pbr, commissioner, adv_c):
 def pass_down_outcomes(m, a, net_c, pbr, deferred, received):
     """At each cohort's settlement: PbR shares, deductions, deferred fees, clawbacks."""
     prime = m.area_prime[a]
-    for p in range(prime + 1, len(m.party_kind)):
-        if m.party_area[p] != a or m.party_kind[p] != 1:
+    for p in range(prime + 1, m.area_stop[a]):
+        if m.party_kind[p] != 1:
             continue
         dst = payee(m, p)
         for c in range(len(net_c)):
@@ -113,13 +134,13 @@ def pass_down_outcomes(m, a, net_c, pbr, deferred, received):
 @njit(cache=True)
 def delivery_costs(m, a, vol, cost):
     """Fixed monthly costs and per-case costs by segment, over the contract term."""
-    for p in range(len(m.party_kind)):
-        if m.party_area[p] != a or m.party_kind[p] == 2:
+    for p in range(m.area_prime[a], m.area_stop[a]):
+        if m.party_kind[p] == 2:
             continue
+        per_case = 0.0
+        for g in range(m.n_segments[a]):
+            per_case += m.seg_share[a, g] * m.case_cost[p, g]
         for mo in range(m.term):
-            per_case = 0.0
-            for g in range(m.n_segments[a]):
-                per_case += m.seg_share[a, g] * m.case_cost[p, g]
             cost[p, mo] += m.fixed_cost[p] + m.caseload_share[p] * vol[mo] * per_case
 
 
@@ -129,9 +150,9 @@ def investor_funding(m, a, fee, pbr, cost):
 
     Receipts beyond ``cap_multiple`` times the cumulative outlay go on to the provider.
     """
-    for p in range(len(m.party_kind)):
+    for p in range(m.area_prime[a], m.area_stop[a]):
         j = m.investor_of[p]
-        if m.party_area[p] != a or j < 0:
+        if j < 0:
             continue
         outlay_sum = receipts_sum = passed = 0.0
         for mo in range(fee.shape[1]):

@@ -1,4 +1,4 @@
-"""Draws of cohort outcomes: reoffenders (binomial) and reoffences (overdispersed counts)."""
+"""Small draws and helpers shared by the kernels: scenario distributions, volume factors, rates."""
 
 from __future__ import annotations
 
@@ -33,32 +33,6 @@ def clip_rate(p):
     if p > 1.0 - RATE_FLOOR:
         return 1.0 - RATE_FLOOR
     return p
-
-
-@njit(cache=True)
-def extra_reoffences(gen, reoffenders, extra_mean, alpha):
-    """Reoffences beyond the first, summed over ``reoffenders`` people.
-
-    Each reoffender's extra count is negative binomial (NB2) with mean ``extra_mean`` and
-    variance ``m + alpha m^2``; the sum of R of them is a gamma-Poisson mixture with shape
-    ``R / alpha``. ``alpha = 0`` gives Poisson.
-    """
-    if reoffenders <= 0 or extra_mean <= 0.0:
-        return 0
-    lam = reoffenders * extra_mean
-    if alpha > 0.0:
-        lam = gen.gamma(reoffenders / alpha, extra_mean * alpha)
-    return gen.poisson(lam)
-
-
-@njit(cache=True)
-def segment_outcome(gen, n, p, reoffences_per_reoffender, alpha):
-    """(reoffenders, reoffences) for ``n`` offenders with true rate ``p``."""
-    if n <= 0:
-        return 0, 0
-    reoffenders = gen.binomial(n, p)
-    extra = extra_reoffences(gen, reoffenders, reoffences_per_reoffender - 1.0, alpha)
-    return reoffenders, reoffenders + extra
 
 
 @njit(cache=True)

@@ -11,11 +11,20 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
-from .cashflows import delivery_costs, fee_for_service, foundation_and_settlement, investor_funding, pass_down_outcomes
-from .cohorts import draw_baselines, draw_volumes, simulate_area_cohorts
+from .cashflows import (
+    delivery_costs,
+    foundation_and_settlement,
+    investor_funding,
+    monthly_fees,
+    pass_down_outcomes,
+    volume_band,
+)
+from .cohorts import cohort_terms_table, draw_baselines, draw_volumes, simulate_area_cohorts
+from .individual import make_count_tables
 from .outcomes import draw_scalar
 
-Workspace = namedtuple("Workspace", "fee adv pbr cost deferred received vol base_rate base_mu net_c adv_c")
+Workspace = namedtuple("Workspace", "fee adv pbr cost deferred received vol base_rate base_mu net_c adv_c tables terms schedule")
+FeeSchedule = namedtuple("FeeSchedule", "fee commissioner deferred received")
 
 
 @njit(cache=True)
@@ -26,38 +35,60 @@ def make_workspace(m, n_parties):
         np.zeros((n_parties, m.n_months)), np.zeros((n_parties, m.n_months)),
         np.zeros((n_parties, m.n_months)), np.zeros((n_parties, m.n_months)),
         np.zeros((n_parties, n_c)), np.zeros((n_parties, n_c)), np.zeros(m.term),
-        np.zeros(n_g), np.zeros(n_g), np.zeros(n_c), np.zeros(n_c),
+        np.zeros(n_g), np.zeros(n_g), np.zeros(n_c), np.zeros(n_c), make_count_tables(n_g),
+        cohort_terms_table(m), fee_schedule(m, n_parties),
     )
 
 
 @njit(cache=True)
+def fee_schedule(m, n_parties):
+    """Every area's monthly fees (the same in each simulation), computed once per block.
+
+    Each simulation starts its books from this instead of from zero, then adds its own
+    volume-band reconciliation. One area's books see the same additions in the same order.
+    """
+    n_c = len(m.cohort_start)
+    fee, commissioner = np.zeros((n_parties, m.n_months)), np.zeros(m.n_months)
+    deferred, received = np.zeros((n_parties, n_c)), np.zeros((n_parties, n_c))
+    for a in range(len(m.area_prime)):
+        monthly_fees(m, a, fee, commissioner, deferred, received)
+    return FeeSchedule(fee, commissioner, deferred, received)
+
+
+@njit(cache=True)
 def party_balances(m, p, s, fee, adv, pbr, cost, out, keep_monthly, keep_components):
-    """Walk one party's months: overdraft interest, cash position, NPV and funding metrics."""
-    cash = m.reserves[p]
+    """Walk one party's months: overdraft interest, cash position, NPV and funding metrics.
+
+    Arrays are taken out of ``m`` once, not per month (each read of a tuple's array is an
+    atomic reference-count update).
+    """
+    reserves, credit, overdraft, discount = m.reserves[p], m.credit_line[p], m.overdraft_monthly[p], m.discount
+    fee_p, adv_p, pbr_p, cost_p = fee[p], adv[p], pbr[p], cost[p]
+    cash = reserves
     cum = npv = peak = 0.0
-    lowest = cash + m.credit_line[p]
+    lowest = cash + credit
     first = -1
     fee_sum = pbr_sum = cost_sum = 0.0
-    for mo in range(fee.shape[1]):
+    for mo in range(len(fee_p)):
         if cash < 0.0:
-            cost[p, mo] += -cash * m.overdraft_monthly[p]
-        net = fee[p, mo] + adv[p, mo] + pbr[p, mo] - cost[p, mo]
+            cost_p[mo] += -cash * overdraft
+        net = fee_p[mo] + adv_p[mo] + pbr_p[mo] - cost_p[mo]
         cum += net
-        cash = m.reserves[p] + cum
+        cash = reserves + cum
         peak = max(peak, -cum)
-        lowest = min(lowest, cash + m.credit_line[p])
-        npv += net * m.discount[mo]
-        if first < 0 and pbr[p, mo] != 0.0:
+        lowest = min(lowest, cash + credit)
+        npv += net * discount[mo]
+        if first < 0 and pbr_p[mo] != 0.0:
             first = mo
-        fee_sum += fee[p, mo]
-        pbr_sum += adv[p, mo] + pbr[p, mo]
-        cost_sum += cost[p, mo]
+        fee_sum += fee_p[mo]
+        pbr_sum += adv_p[mo] + pbr_p[mo]
+        cost_sum += cost_p[mo]
         if keep_monthly:
             out.monthly_net[s, p, mo] = net
         if keep_components:
-            out.monthly_fee[s, p, mo] = fee[p, mo]
-            out.monthly_pbr[s, p, mo] = adv[p, mo] + pbr[p, mo]
-            out.monthly_cost[s, p, mo] = cost[p, mo]
+            out.monthly_fee[s, p, mo] = fee_p[mo]
+            out.monthly_pbr[s, p, mo] = adv_p[mo] + pbr_p[mo]
+            out.monthly_cost[s, p, mo] = cost_p[mo]
     out.npv[s, p] = npv
     out.peak_funding[s, p] = peak
     out.lowest_headroom[s, p] = lowest
@@ -68,25 +99,27 @@ def party_balances(m, p, s, fee, adv, pbr, cost, out, keep_monthly, keep_compone
 
 
 @njit(cache=True)
-def simulate_one(gen, m, s, out, w, keep_monthly, keep_components):
+def simulate_one(gen, m, s, out, w, keep_monthly, keep_components, individual):
     """One simulation: shared draws, then every area's cohorts and money, then balances."""
     shift = m.shock_mean + (m.shock_sd * gen.standard_normal() if m.shock_sd > 0.0 else 0.0)
     effect_bin = draw_scalar(gen, int(m.effect[0, 0]), m.effect[0, 1], m.effect[0, 2])
     effect_freq = draw_scalar(gen, int(m.effect[1, 0]), m.effect[1, 1], m.effect[1, 2])
     out.effect_binary_points[s] = effect_bin
     out.effect_frequency_relative[s] = effect_freq
-    w.fee[:] = 0.0
+    w.fee[:] = w.schedule.fee
     w.adv[:] = 0.0
     w.pbr[:] = 0.0
     w.cost[:] = 0.0
-    w.deferred[:] = 0.0
-    w.received[:] = 0.0
+    w.deferred[:] = w.schedule.deferred
+    w.received[:] = w.schedule.received
     commissioner = out.commissioner_paid[s]
+    commissioner[:] = w.schedule.commissioner
     for a in range(len(m.area_prime)):
         draw_volumes(gen, m, a, w.vol)
         draw_baselines(gen, m, a, w.base_rate, w.base_mu)
-        simulate_area_cohorts(gen, m, a, w.vol, w.base_rate, w.base_mu, shift - effect_bin, effect_freq, s, out, w.net_c)
-        fee_for_service(m, a, w.vol, w.fee, commissioner, w.deferred, w.received)
+        simulate_area_cohorts(gen, m, a, w.vol, w.base_rate, w.base_mu, shift - effect_bin, effect_freq, s, out, w.net_c,
+                              individual, w.tables, w.terms[a])
+        volume_band(m, a, w.vol, w.fee, commissioner, w.deferred, w.received)
         foundation_and_settlement(m, a, w.net_c, w.adv, w.pbr, commissioner, w.adv_c)
         pass_down_outcomes(m, a, w.net_c, w.pbr, w.deferred, w.received)
         delivery_costs(m, a, w.vol, w.cost)
@@ -102,17 +135,17 @@ def simulate_one(gen, m, s, out, w, keep_monthly, keep_components):
 
 
 @njit(parallel=True, cache=True)
-def simulate_blocks(gens, block_size, m, out, keep_monthly, keep_components):
+def simulate_blocks(gens, block_size, m, out, keep_monthly, keep_components, individual=False):
     """Fill ``out`` row by row in blocks of ``block_size``; block b draws from ``gens[b]``.
 
     The engine spawns the Generators, so a chunk of a long run (a whole number of blocks)
-    draws the same numbers as the whole run.
+    draws the same numbers as the whole run. ``individual`` draws offenders one by one.
     """
     n_rows = out.npv.shape[0]
-    n_blocks = len(gens)
+    n_blocks = min(len(gens), -(-n_rows // block_size))  # the engine may pass spare Generators
     n_parties = len(m.party_kind)
     for b in prange(n_blocks):
         gen = gens[np.int64(b)]
         w = make_workspace(m, n_parties)
         for s in range(b * block_size, min(n_rows, (b + 1) * block_size)):
-            simulate_one(gen, m, s, out, w, keep_monthly, keep_components)
+            simulate_one(gen, m, s, out, w, keep_monthly, keep_components, individual)

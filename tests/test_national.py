@@ -1,0 +1,84 @@
+"""The national scenario: 21 CPAs in one run, its sourced figures, memory, conservation, seeds."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+
+from simulator import load_scenario, simulate
+from simulator.engine import allocate_outputs
+from simulator.model_arrays import build_model_arrays
+
+from .conftest import SCENARIOS
+
+NATIONAL = SCENARIOS / "national_tr21.toml"
+
+
+@pytest.fixture(scope="module")
+def national():
+    return load_scenario(NATIONAL)
+
+
+def test_all_21_cpas_with_their_own_figures(national):
+    areas = national.areas
+    assert len(areas) == 21
+    assert {"Northumbria", "London", "Wales", "Essex"} <= {a.name for a in areas}
+    for area in areas:
+        assert len(area.segments) == 4
+        assert len(area.supply_chain.subcontractors) == 2
+    volumes = [a.volume.contracted_cases_per_month for a in areas]
+    assert len(set(volumes)) >= 8 and max(volumes) / min(volumes) > 5  # cohort sizes differ widely
+    assert len({tuple(s.share for s in a.segments) for a in areas}) > 5  # and its own mix
+    t = national.timeline
+    assert (t.term_months, t.cohort_period_months) == (84, 3)  # 7 years, quarterly cohorts
+    assert len(national.party_names()) == 63 and national.party_names()[0] == "Northumbria.prime"
+
+
+def test_sourced_totals(national):
+    """~108,000 offenders a year; volume-weighted binary baseline 47.5%; Northumbria 55.2%."""
+    yearly = np.array([a.volume.contracted_cases_per_month * 12 for a in national.areas])
+    rate = np.array([sum(s.share * s.binary_rate for s in a.segments) for a in national.areas])
+    assert yearly.sum() == pytest.approx(108_000, rel=0.002)
+    assert np.sum(yearly * rate) / yearly.sum() == pytest.approx(0.475, abs=0.001)
+    north = next(a for a in national.areas if a.name == "Northumbria")
+    assert sum(s.share * s.binary_rate for s in north.segments) == pytest.approx(0.552, abs=0.001)
+    assert rate.max() == pytest.approx(0.552, abs=0.001)
+
+
+def test_national_run_at_10000_sims_fits_in_memory_without_monthly_arrays(national):
+    """What a --no-monthly run keeps: well under 2 GiB at 10,000 simulations (no allocation here)."""
+    m, _ = build_model_arrays(national)
+    lean = allocate_outputs(m, 1, keep_monthly=False, keep_components=False)
+    full = allocate_outputs(m, 1, keep_monthly=True, keep_components=True)
+
+    def gib(out, sims, keep):  # arrays were allocated for one simulation: scale the per-sim ones
+        rows = {name: sims if keep or not name.startswith("monthly_") else 1 for name in out._fields}
+        return sum(arr.nbytes * rows[name] for name, arr in out._asdict().items()) / 2**30
+
+    assert gib(lean, 10_000, False) < 0.5
+    assert gib(full, 10_000, True) > 2.0  # why the national CLI run uses --no-monthly
+
+
+def test_conserves_money_and_same_for_any_thread_count(national):
+    threads = min(2, numba.config.NUMBA_NUM_THREADS)
+    runs = []
+    for k in (1, threads):
+        numba.set_num_threads(k)
+        try:
+            runs.append(simulate(national, sims=130, seed=9))
+        finally:
+            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    for key, value in runs[0].arrays.items():
+        np.testing.assert_array_equal(value, runs[1].arrays[key], err_msg=key)
+    a = runs[0].arrays
+    receipts = (a["monthly_fee"] + a["monthly_pbr"]).sum(axis=1)
+    np.testing.assert_allclose(receipts, a["commissioner_paid"], rtol=0, atol=1e-6 * np.abs(a["commissioner_paid"]).max())
+    # every area's cohorts are drawn and settled
+    assert (a["cohort_n"].sum(axis=(0, 2)) > 0).all()
+
+
+def test_first_simulations_do_not_depend_on_run_length(national):
+    short = simulate(national, sims=64, seed=4, keep_monthly=False, keep_components=False)
+    longer = simulate(national, sims=200, seed=4, keep_monthly=False, keep_components=False)
+    np.testing.assert_array_equal(short.arrays["npv"], longer.arrays["npv"][:64])
