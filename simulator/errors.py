@@ -28,3 +28,7 @@ class ScenarioError(PbrsimError):
 
 class OutputError(PbrsimError):
     """An output location that cannot be written safely (exists without --force, not a folder...)."""
+
+
+class ResourceError(PbrsimError):
+    """A run that this machine cannot hold (memory), refused before it starts."""

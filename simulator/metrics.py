@@ -90,21 +90,59 @@ def party_metrics(
     }
 
 
+def clustered_mean(values: np.ndarray, valid: np.ndarray) -> tuple[float, float]:
+    """Mean over valid cells of a (sims x cells) array, with a standard error that treats the
+    simulation as the independent unit (cells of one simulation share its shocks).
+
+    Ratio estimator: p = sum(y_s) / sum(w_s) with y_s, w_s the row sums; its s.e. comes from
+    the spread of y_s - p w_s across simulations.
+    """
+    y = np.where(valid, values, 0.0).sum(axis=1)
+    w = valid.sum(axis=1).astype(float)
+    total = w.sum()
+    if total == 0:
+        return float("nan"), float("nan")
+    p = y.sum() / total
+    n = len(y)
+    if n < 2:
+        return float(p), float("nan")
+    return float(p), float(np.sqrt(n / (n - 1) * np.sum((y - p * w) ** 2)) / total)
+
+
 def area_metrics(cohort_n, cohort_binary, cohort_frequency, base_binary, base_frequency, cohort_pbr) -> dict:
-    """Cohort outcomes and the chance a cohort is paid or deducted (a power-curve point)."""
+    """Cohort outcomes and the chance a cohort is paid or deducted (a power-curve point).
+
+    Arrays are sims x cohorts; empty cohorts (no offenders) are left out. Standard errors
+    are clustered by simulation.
+    """
     valid = cohort_n > 0
-    paid, paid_se = probability(cohort_pbr[valid] > 0)
-    deducted, deducted_se = probability(cohort_pbr[valid] < 0)
+    paid, paid_se = clustered_mean(cohort_pbr > 0, valid)
+    deducted, deducted_se = clustered_mean(cohort_pbr < 0, valid)
+    pbr_mean, pbr_se = clustered_mean(cohort_pbr, valid)
+    pooled = cohort_pbr[valid]
+    p5, p50, p95 = np.percentile(pooled, [5, 50, 95]) if pooled.size else (np.nan,) * 3
     return {
-        "mean_cohort_size": float(cohort_n[valid].mean()),
-        "binary_rate": {"mean": float(cohort_binary[valid].mean()), "baseline_mean": float(base_binary[valid].mean())},
+        "mean_cohort_size": clustered_mean(cohort_n, valid)[0],
+        "binary_rate": {"mean": clustered_mean(cohort_binary, valid)[0],
+                        "baseline_mean": clustered_mean(base_binary, valid)[0]},
         "frequency_per_offender": {
-            "mean": float(cohort_frequency[valid].mean()),
-            "baseline_mean": float(base_frequency[valid].mean()),
+            "mean": clustered_mean(cohort_frequency, valid)[0],
+            "baseline_mean": clustered_mean(base_frequency, valid)[0],
         },
         "prob_cohort_paid": paid,
         "prob_cohort_paid_se": paid_se,
         "prob_cohort_deducted": deducted,
         "prob_cohort_deducted_se": deducted_se,
-        "cohort_pbr_gbp": distribution(cohort_pbr[valid]),
+        "cohort_pbr_gbp": {"mean": pbr_mean, "se_mean": pbr_se, "p5": float(p5), "p50": float(p50), "p95": float(p95)},
     }
+
+
+def finite_or_none(tree):
+    """A copy of a nested dict/list with NaN and infinities replaced by None (valid JSON)."""
+    if isinstance(tree, dict):
+        return {k: finite_or_none(v) for k, v in tree.items()}
+    if isinstance(tree, list | tuple):
+        return [finite_or_none(v) for v in tree]
+    if isinstance(tree, float) and not math.isfinite(tree):
+        return None
+    return tree

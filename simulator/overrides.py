@@ -227,11 +227,14 @@ def apply_overrides(raw: dict, overrides: Mapping[str, Any], *, source: str = "<
 
 
 def flatten_table(table: Mapping, prefix: str = "") -> dict[str, Any]:
-    """``{'a': {'b': 1}, 'c.d': 2}`` -> ``{'a.b': 1, 'c.d': 2}`` (TOML dotted or quoted keys alike)."""
+    """``{'a': {'b': 1}, 'c.d': 2}`` -> ``{'a.b': 1, 'c.d': 2}`` (TOML dotted or quoted keys alike).
+
+    A table with a ``dist`` key is a whole distribution and replaces the old one as a unit.
+    """
     flat: dict[str, Any] = {}
     for key, value in table.items():
         path = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and "dist" not in value:  # a distribution table is one value
             flat.update(flatten_table(value, path))
         else:
             flat[path] = value

@@ -26,6 +26,11 @@ from .errors import ScenarioError
 # ---------------------------------------------------------------- constrained scalars
 
 
+MAX_GBP = 1e12
+MAX_MONTHS = 1200
+MAX_ABS = 1e9
+
+
 def _unit(v: float) -> float:
     if not (0.0 <= v <= 1.0) or math.isnan(v):
         raise ValueError("must be in [0, 1]")
@@ -33,42 +38,68 @@ def _unit(v: float) -> float:
 
 
 def _non_negative(v: float) -> float:
-    if not (v >= 0.0) or math.isinf(v):
-        raise ValueError("must be a finite number >= 0")
+    if not (0.0 <= v <= MAX_ABS):
+        raise ValueError(f"must be a number in [0, {MAX_ABS:g}]")
+    return v
+
+
+def _money(v: float) -> float:
+    if not (0.0 <= v <= MAX_GBP):
+        raise ValueError(f"must be an amount in GBP in [0, {MAX_GBP:g}]")
     return v
 
 
 def _positive(v: float) -> float:
-    if not (v > 0.0) or math.isinf(v):
-        raise ValueError("must be a finite number > 0")
+    if not (0.0 < v <= MAX_ABS):
+        raise ValueError(f"must be a number > 0 and <= {MAX_ABS:g}")
     return v
 
 
 def _finite(v: float) -> float:
-    if math.isnan(v) or math.isinf(v):
-        raise ValueError("must be a finite number")
+    if not (-MAX_ABS <= v <= MAX_ABS):
+        raise ValueError(f"must be a finite number in [-{MAX_ABS:g}, {MAX_ABS:g}]")
     return v
 
 
 def _non_negative_int(v: int) -> int:
-    if v < 0:
-        raise ValueError("must be a whole number >= 0")
+    if not (0 <= v <= MAX_MONTHS):
+        raise ValueError(f"must be a whole number of months in [0, {MAX_MONTHS}]")
     return v
 
 
 def _positive_int(v: int) -> int:
-    if v < 1:
-        raise ValueError("must be a whole number >= 1")
+    if not (1 <= v <= MAX_MONTHS):
+        raise ValueError(f"must be a whole number of months in [1, {MAX_MONTHS}]")
+    return v
+
+
+def _count(v: int) -> int:
+    if not (0 <= v <= 100_000_000):
+        raise ValueError("must be a whole number in [0, 100000000]")
+    return v
+
+
+def _cases(v: float) -> float:
+    if not (0.0 < v <= 1_000_000):
+        raise ValueError("must be a number of cases > 0 and <= 1000000")
+    return v
+
+
+def _sd(v: float) -> float:
+    if not (0.0 <= v <= 5.0):
+        raise ValueError("must be a log-scale standard deviation in [0, 5]")
     return v
 
 
 Unit = Annotated[float, AfterValidator(_unit)]
-Money = Annotated[float, AfterValidator(_non_negative)]
+Money = Annotated[float, AfterValidator(_money)]
 NonNeg = Annotated[float, AfterValidator(_non_negative)]
 Pos = Annotated[float, AfterValidator(_positive)]
 Finite = Annotated[float, AfterValidator(_finite)]
 Months = Annotated[int, AfterValidator(_non_negative_int)]
 PosMonths = Annotated[int, AfterValidator(_positive_int)]
+Count = Annotated[int, AfterValidator(_count)]
+LogSd = Annotated[float, AfterValidator(_sd)]
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_\- ]+$")]
 
 
@@ -100,7 +131,12 @@ class Distribution(_Model):
     high: Finite = 0.0
 
     @model_validator(mode="after")
-    def _check(self) -> "Distribution":
+    def _check(self) -> Distribution:
+        uses = {"fixed": ("value",), "normal": ("mean", "sd"), "uniform": ("low", "high")}[self.dist]
+        unused = {k for k in self.model_fields_set - {"dist", *uses} if getattr(self, k) != 0.0}
+        for key in sorted(unused):
+            raise field_error(key, f"does not apply to dist = '{self.dist}' (which uses {', '.join(uses)}); "
+                              "set dist or remove the key", getattr(self, key))
         if self.dist == "uniform" and self.high < self.low:
             raise field_error("high", f"must be >= low ({self.low})", self.high)
         return self
@@ -134,7 +170,7 @@ class Timeline(_Model):
     ffs_payment_lag_months: Months = 1
 
     @model_validator(mode="after")
-    def _check(self) -> "Timeline":
+    def _check(self) -> Timeline:
         if self.bedding_in_months >= self.term_months:
             raise field_error("bedding_in_months", f"must be less than term_months ({self.term_months})",
                               self.bedding_in_months)
@@ -162,7 +198,13 @@ class Effect(_Model):
 
 
 class Simulation(_Model):
-    mode: Literal["aggregate"] = "aggregate"
+    """How outcomes are drawn: per cohort segment (``aggregate``, the default) or per offender.
+
+    ``individual`` draws every offender with a personal risk around the segment's rate (see
+    ``Segment.risk_spread_logit_sd``); with no spread both modes draw from the same laws.
+    """
+
+    mode: Literal["aggregate", "individual"] = "aggregate"
 
 
 # ---------------------------------------------------------------- one area
@@ -177,11 +219,13 @@ class Segment(_Model):
     reoffences_per_reoffender: Annotated[float, AfterValidator(_positive)]
     overdispersion: NonNeg = 0.5
     cost_per_case_gbp: Money = 0.0
+    # individual mode only: sd of personal risk on the logit scale around binary_rate (the median)
+    risk_spread_logit_sd: NonNeg = 0.0
 
     @model_validator(mode="after")
-    def _check(self) -> "Segment":
-        if self.reoffences_per_reoffender < 1.0:
-            raise field_error("reoffences_per_reoffender", "must be >= 1 (a reoffender has at least one)",
+    def _check(self) -> Segment:
+        if not 1.0 <= self.reoffences_per_reoffender <= 100.0:
+            raise field_error("reoffences_per_reoffender", "must be in [1, 100] (a reoffender has at least one)",
                               self.reoffences_per_reoffender)
         return self
 
@@ -189,14 +233,14 @@ class Segment(_Model):
 class Volume(_Model):
     """New cases per month: contracted level times a per-simulation factor and per-period noise."""
 
-    contracted_cases_per_month: Pos
+    contracted_cases_per_month: Annotated[float, AfterValidator(_cases)]
     factor_mean: Pos = 1.0
-    factor_sd: NonNeg = 0.0
-    period_noise_sd: NonNeg = 0.0
+    factor_sd: LogSd = 0.0
+    period_noise_sd: LogSd = 0.0
 
 
 class Baseline(_Model):
-    estimation_cohort_size: Months = 0
+    estimation_cohort_size: Count = 0
     stretch_per_year: Unit = 0.0
 
 
@@ -228,14 +272,18 @@ class Pbr(_Model):
     collar_gbp_per_offender: Money | None = None
     maximum_annual_payment_gbp: Money | None = None
     scale_rates_with_pot: bool = False
+    rates_reference_pot_gbp: Money | None = None
 
     @model_validator(mode="after")
-    def _check(self) -> "Pbr":
+    def _check(self) -> Pbr:
         if self.trigger == "significant" and not (0.0 < self.significance_level < 0.5):
             raise field_error("significance_level", "must be in (0, 0.5) for a significance test",
                               self.significance_level)
         if self.scale_rates_with_pot and self.maximum_annual_payment_gbp is None:
             raise field_error("scale_rates_with_pot", "needs maximum_annual_payment_gbp to be set", True)
+        if self.scale_rates_with_pot and not self.rates_reference_pot_gbp:
+            raise field_error("rates_reference_pot_gbp", "must be > 0 with scale_rates_with_pot (the yearly pot the "
+                              "rates were set for)", self.rates_reference_pot_gbp)
         return self
 
 
@@ -281,7 +329,7 @@ class Subcontractor(PartyBase):
     investor: Investor | None = None
 
     @model_validator(mode="after")
-    def _check(self) -> "Subcontractor":
+    def _check(self) -> Subcontractor:
         if self.financing == "investor" and self.investor is None:
             raise field_error("investor", "is required when financing = 'investor'", None)
         if self.financing != "investor" and self.investor is not None:
@@ -294,7 +342,7 @@ class SupplyChain(_Model):
     subcontractors: list[Subcontractor] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _check(self) -> "SupplyChain":
+    def _check(self) -> SupplyChain:
         total = sum(s.caseload_share for s in self.subcontractors)
         if total > 1.0 + 1e-9:
             raise field_error("subcontractors", f"caseload_share values add up to {total:.4g}, more than 1 (100%)",
@@ -313,7 +361,7 @@ class Area(_Model):
     supply_chain: SupplyChain = SupplyChain()
 
     @model_validator(mode="after")
-    def _check(self) -> "Area":
+    def _check(self) -> Area:
         total = sum(s.share for s in self.segments)
         if abs(total - 1.0) > 1e-6:
             raise field_error("segments", f"share values must add up to 1 (they add up to {total:.6g})",
@@ -343,11 +391,12 @@ class Scenario(_Model):
     effect: Effect = Effect()
     simulation: Simulation = Simulation()
     areas: list[Area] = Field(min_length=1)
+    stress: dict[str, dict[str, Any]] = Field(default_factory=dict)  # [stress.NAME] overrides: see stress.py
     source: str = Field(default="<memory>", exclude=True)
     source_sha256: str = Field(default="", exclude=True)
 
     @model_validator(mode="after")
-    def _check(self) -> "Scenario":
+    def _check(self) -> Scenario:
         names = [a.name for a in self.areas]
         if len(set(names)) != len(names):
             raise field_error("areas", "names must be unique", names)
@@ -403,7 +452,7 @@ def format_key_path(loc: tuple, single_area: bool) -> str:
     """('areas', 0, 'supply_chain', 'subcontractors', 1, 'x') -> 'supply_chain.subcontractors[1].x'."""
     parts = list(loc)
     if single_area and len(parts) >= 2 and parts[0] == "areas" and parts[1] == 0:
-        parts = parts[2:]
+        parts = ["area_name"] if parts[2:] == ["name"] else parts[2:]
     text = ""
     for part in parts:
         if isinstance(part, int):
@@ -480,6 +529,10 @@ def scenario_from_dict(raw: dict, *, source: str = "<memory>", sha256: str = "")
         if isinstance(value, dict):
             has_value = False
         raise ScenarioError(source, format_key_path(loc, single_area), rule, value, has_value=has_value) from None
+    if scenario.stress:
+        from .stress import check_user_stresses  # stress.py builds on this module
+
+        check_user_stresses(raw, source=source)
     return scenario.model_copy(update={"source": source, "source_sha256": sha256})
 
 

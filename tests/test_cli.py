@@ -86,10 +86,19 @@ BAD_INPUTS = {
                          + "\n[[supply_chain.subcontractors]]\nname = \"other\"\ncaseload_share = 0.9\n",
                          ["supply_chain", "add up to 1.1", "more than 1"]),
     "negative money": (BASE.replace("reserves_gbp = 5000", "reserves_gbp = -5000"),
-                       ["supply_chain.subcontractors[0].reserves_gbp", ">= 0", "-5000"]),
+                       ["supply_chain.subcontractors[0].reserves_gbp", "in [0, 1e+12]", "-5000"]),
     "negative months": (BASE.replace("conviction_wait_months = 6", "conviction_wait_months = -6"),
-                        ["timeline.conviction_wait_months", ">= 0", "-6"]),
+                        ["timeline.conviction_wait_months", "in [0, 1200]", "-6"]),
     "segment shares": (BASE.replace("share = 1.0", "share = 0.8"), ["segments", "add up to 1"]),
+    "empty file": ("", ["'segments' is required"]),
+    "not a number (nan)": (BASE.replace("binary_rate = 0.4", "binary_rate = nan"), ["segments[0].binary_rate", "nan"]),
+    "infinite money": (BASE.replace("rate_gbp = 500", "rate_gbp = inf"), ["fee_for_service.rate_gbp", "inf"]),
+    "array for a table": ("volume = [1, 2]\n" + BASE.replace("[volume]\ncontracted_cases_per_month = 100", ""),
+                          ["'volume' must be a table"]),
+    "too many months": (BASE.replace("term_months = 36", "term_months = 99999999"), ["timeline.term_months", "1200"]),
+    "effect key that does not apply": (BASE.replace('binary_points = { dist = "fixed", value = 0.0 }',
+                                                    'binary_points = { mean = 2.0 }'),
+                                       ["effect.binary_points.mean", "does not apply to dist = 'fixed'"]),
     "bad choice": (BASE.replace('trigger = "any_improvement"', 'trigger = "sometimes"'),
                    ["payment.pbr.trigger", "'significant'", "'sometimes'"]),
 }
@@ -124,3 +133,29 @@ def test_output_path_that_is_a_file_is_refused(tmp_path):
     target.write_text("x")
     result = invoke("run", ANALYTIC_SCENARIO, "--sims", 10, "--out", target)
     assert result.exit_code == 2 and "not a folder" in result.output
+
+
+def test_a_single_simulation_writes_valid_json_with_empty_standard_errors(tmp_path):
+    out = tmp_path / "one"
+    assert invoke("run", ANALYTIC_SCENARIO, "--sims", 1, "--out", out).exit_code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["parties"]["prime"]["npv_gbp"]["se_mean"] is None
+
+
+def test_a_run_too_big_for_memory_is_refused_before_anything_is_written(tmp_path):
+    out = tmp_path / "big"
+    result = invoke("run", DEFAULT_SCENARIO, "--sims", 10**11, "--out", out)
+    assert result.exit_code == 2 and "GiB" in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_output_under_a_file_is_an_error_not_a_traceback(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    result = invoke("run", ANALYTIC_SCENARIO, "--sims", 10, "--out", tmp_path / "afile" / "sub")
+    assert result.exit_code == 2 and "Not a directory" in result.output
+
+
+def test_show_on_a_corrupt_results_file_is_a_clear_error(tmp_path):
+    (tmp_path / "sims.npz").write_bytes(b"not a zip")
+    result = invoke("show", tmp_path)
+    assert result.exit_code == 2 and "not a readable pbrsim results file" in result.output

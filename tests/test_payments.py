@@ -124,6 +124,7 @@ def test_learning_curve_grows_the_pot_and_rates(analytic_raw):
     raw = set_key(analytic_raw, "payment.fee_for_service.learning_curve_discount", 0.1)
     raw = set_key(raw, "payment.pbr.maximum_annual_payment_gbp", 660_000.0)
     raw = set_key(raw, "payment.pbr.scale_rates_with_pot", True)
+    raw = set_key(raw, "payment.pbr.rates_reference_pot_gbp", 60_000.0)
     m, _ = build_model_arrays(scenario_from_dict(raw))
     # year 0 pot 60,000; year 1 FFS 540,000 -> pot 120,000: rates double
     assert m.pot_year[0, :2] == pytest.approx([60_000.0, 120_000.0])
@@ -140,3 +141,24 @@ def test_target_trigger_pays_only_beyond_the_target(analytic_raw):
     # baseline 1.2 reoffences per offender: 1.1 is an 8% fall (missed), 1.0 a 17% fall (paid)
     assert _settle(analytic_raw, 1000, 400, 1100, **freq) == 0.0
     assert _settle(analytic_raw, 1000, 400, 1000, **freq) == pytest.approx(0.2 * 1000 * 100)
+
+
+def test_settle_per_reoffender_frequency_and_stretch(analytic_raw):
+    per_rr = {"payment.pbr.frequency_basis": "reoffender", "payment.pbr.frequency_gbp_per_reoffence": 100.0,
+              "payment.pbr.binary_gbp_per_point_per_offender": 0.0}
+    # baseline 3.0 reoffences per reoffender; 400 reoffenders with 1,000 reoffences = 2.5: 0.5 x 400 avoided
+    assert _settle(analytic_raw, 1000, 400, 1000, **per_rr) == pytest.approx(0.5 * 400 * 100)
+    # a 10% yearly stretch in year 0 changes nothing (cohort 0 starts in month 6)
+    stretched = {"payment.pbr.binary_gbp_per_point_per_offender": 10.0, "baseline.stretch_per_year": 0.1}
+    assert _settle(analytic_raw, 1000, 380, 1140, **stretched) == pytest.approx(10 * 100 * 0.02 * 1000)
+
+
+def test_stretch_tightens_later_cohorts(analytic_raw):
+    raw = set_key(analytic_raw, "baseline.stretch_per_year", 0.1)
+    m, _ = build_model_arrays(scenario_from_dict(raw))
+    c = int(np.argmax(m.cohort_start >= 12))  # first cohort of contract year 1
+    p, mu, alpha, n = 0.4, 3.0, 0.5, 1000
+    e_sq = n * p * ((mu - 1) + alpha * (mu - 1) ** 2 + mu * mu)
+    # baseline 40% x 0.9 = 36%; 34% pays 2 points
+    got = settle_cohort(m, 0, c, n, 340, 1020, n * p, n * p * mu, e_sq)
+    assert got == pytest.approx(10 * 100 * 0.02 * n)

@@ -1,7 +1,10 @@
 """Invariants under random scenarios: money conserved, seeds reproducible, monotone responses."""
 
+import copy
+
 import numba
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -48,6 +51,7 @@ def test_money_is_conserved_down_the_supply_chain(raw, seed):
     np.testing.assert_allclose(net, res.arrays["monthly_net"], rtol=1e-9, atol=1e-6)
 
 
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 or more threads to compare with 1")
 @settings(max_examples=5, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), sims=st.integers(1, 300))
 def test_same_seed_same_results_whatever_the_thread_count(seed, sims):
@@ -88,7 +92,9 @@ def test_more_upfront_never_raises_a_charitys_peak_funding(low, step, seed):
 @given(rate=st.floats(1000, 5000), bump=st.floats(1, 1000), seed=st.integers(0, 10_000))
 def test_a_higher_fee_raises_every_partys_npv(rate, bump, seed):
     key = "payment.fee_for_service.rate_gbp"
-    base = set_key(DEFAULT, "payment.pbr.maximum_annual_payment_gbp", 1e12)  # keep the pot out of the way
+    base = copy.deepcopy(DEFAULT)  # a fixed-rate design: no MAP pot whose size depends on the fee
+    del base["payment"]["pbr"]["maximum_annual_payment_gbp"], base["payment"]["pbr"]["scale_rates_with_pot"]
+    del base["payment"]["pbr"]["rates_reference_pot_gbp"]
     a = run(set_key(base, key, rate), sims=64, seed=seed, keep_monthly=False, keep_components=False)
     b = run(set_key(base, key, rate + bump), sims=64, seed=seed, keep_monthly=False, keep_components=False)
     assert np.all(b.arrays["npv"] >= a.arrays["npv"] - 1e-6)

@@ -29,7 +29,9 @@ def test_error_inside_an_area_names_the_area():
     raw["areas"] = [{"name": "north"}, {"name": "south", "volume": {"contracted_cases_per_month": -1}}]
     with pytest.raises(ScenarioError) as err:
         scenario_from_dict(raw, source="national.toml")
-    assert str(err.value) == "national.toml: 'areas[1].volume.contracted_cases_per_month' must be a finite number > 0 (got -1)"
+    assert str(err.value) == (
+        "national.toml: 'areas[1].volume.contracted_cases_per_month' must be a number of cases > 0 and <= 1000000 (got -1)"
+    )
 
 
 @pytest.mark.parametrize(

@@ -107,3 +107,21 @@ def test_investor_pays_costs_and_passes_receipts_above_its_cap(analytic_raw):
     # outlay 220, cap 1.5 x 220 = 330: of the 500 received, 170 goes on to the charity
     assert pbr[CHARITY, 3] == pytest.approx(170.0)
     assert pbr[inv, 3] == pytest.approx(330.0)
+
+
+def test_learning_curve_discount_and_per_month_basis(analytic_raw):
+    m = model(analytic_raw, payment__fee_for_service__learning_curve_discount=0.1,
+              payment__fee_for_service__basis="per_month", payment__fee_for_service__rate_gbp=20_000.0)
+    fee, commissioner, deferred, received = books(m)
+    cf.fee_for_service(m, 0, np.full(m.term, 100.0), fee, commissioner, deferred, received)
+    assert commissioner[1] == pytest.approx(20_000.0)          # month 0, year 0
+    assert commissioner[13] == pytest.approx(20_000.0 * 0.9)   # month 12, year 1
+    assert commissioner[25] == pytest.approx(20_000.0 * 0.81)  # month 24, year 2
+
+
+def test_band_reconciles_to_actual_when_asked(analytic_raw):
+    m = model(analytic_raw, payment__fee_for_service__volume_band=0.1,
+              payment__fee_for_service__band_reconcile_to="actual")
+    fee, commissioner, deferred, received = books(m)
+    cf.fee_for_service(m, 0, np.full(m.term, 80.0), fee, commissioner, deferred, received)
+    assert commissioner[12] == pytest.approx(50_000.0 - 240 * 500.0)  # all 240 missing cases clawed back

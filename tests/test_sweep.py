@@ -138,7 +138,7 @@ def test_cli_two_key_sweep_with_stress_and_heatmap(tmp_path):
 @pytest.mark.parametrize("args, words", [
     (["--vary", "volume.factr_mean=1,2"], "'volume.factr_mean' is not a scenario key"),
     (["--vary", "volume.factor_mean=1:2"], "three parts"),
-    (["--vary", "volume.factor_mean=-1,1"], "'volume.factor_mean' must be a finite number > 0"),
+    (["--vary", "volume.factor_mean=-1,1"], "'volume.factor_mean' must be a number > 0 and <= 1e+09 (got -1.0)"),
     (["--vary", "volume.factor_mean=1", "--plot", "nope"], "'nope' is not a metric"),
     (["--vary", "volume.factor_mean=1", "--scheduler", "nowhere"], "--scheduler: 'nowhere' is not understood"),
     (["--vary", "volume.factor_mean=1", "--stress", "nope"], "no stress named 'nope'"),

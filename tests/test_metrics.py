@@ -1,0 +1,68 @@
+"""Risk metrics: hand-computed cases, and summary.json recomputed from the saved simulations."""
+
+import math
+
+import numpy as np
+import pytest
+
+from simulator.metrics import clustered_mean, cvar, party_metrics
+
+from .conftest import DEFAULT_SCENARIO, raw_scenario, run, set_key
+
+
+def test_cvar_is_the_mean_of_the_worst_tail():
+    x = np.arange(100.0)  # worst 5% = 0..4
+    assert cvar(x) == pytest.approx(2.0)
+    assert cvar(np.array([3.0])) == 3.0
+
+
+def test_party_metrics_hand_computed():
+    npv = np.array([-10.0, 5.0, 20.0, -2.0])
+    m = party_metrics(npv, np.array([1.0, 2, 3, 4]), np.array([-1.0, 1, 1, 1]), np.full(4, 90.0),
+                      np.full(4, 10.0), np.zeros(4), np.array([-1, 36, 48, 36]))
+    assert m["prob_loss"] == 0.5 and m["prob_loss_se"] == pytest.approx(math.sqrt(0.25 / 4))
+    assert m["prob_reserves_exhausted"] == 0.25
+    assert m["pbr_share_of_revenue"] == pytest.approx(0.1)
+    assert m["first_pbr_cash_month"] == 36 and m["first_pbr_cash_month_median"] == 36
+    assert m["npv_gbp"]["mean"] == pytest.approx(3.25)
+
+
+def test_clustered_standard_error_uses_simulations_as_units():
+    # two simulations, each with two identical cells: effectively two observations
+    values = np.array([[1.0, 1.0], [0.0, 0.0]])
+    p, se = clustered_mean(values, np.ones_like(values, dtype=bool))
+    assert p == 0.5 and se == pytest.approx(0.5)  # sd of per-sim means (0.707) / sqrt(2)
+
+
+def test_summary_recomputed_from_the_monthly_flows():
+    raw = set_key(raw_scenario(DEFAULT_SCENARIO), "supply_chain.subcontractors.1.credit_line_gbp", 0.0)
+    res = run(raw, sims=400, seed=31)
+    a, sc = res.arrays, res.scenario
+    months = a["monthly_net"].shape[2]
+    disc = (1 + sc.money.discount_rate_annual) ** (-np.arange(months) / 12)
+    for p, name in enumerate(res.party_names):
+        net = a["monthly_net"][:, p, :]
+        s = res.party_summary(name)
+        npv = net @ disc
+        assert s["npv_gbp"]["p5"] == pytest.approx(np.percentile(npv, 5))
+        assert s["cvar_5_gbp"] == pytest.approx(np.sort(npv)[:20].mean())
+        cum = np.cumsum(net, axis=1)
+        assert s["peak_funding_gbp"]["mean"] == pytest.approx(np.maximum(0, -cum).max(axis=1).mean())
+        party = sc.areas[0].supply_chain.prime if p == 0 else sc.areas[0].supply_chain.subcontractors[p - 1]
+        exhausted = (party.reserves_gbp + cum + party.credit_line_gbp < 0).any(axis=1).mean()
+        assert s["prob_reserves_exhausted"] == pytest.approx(exhausted)
+
+
+def test_overdraft_interest_is_charged_on_negative_cash(analytic_raw):
+    raw = set_key(analytic_raw, "supply_chain.subcontractors.0.reserves_gbp", 0.0)
+    raw = set_key(raw, "supply_chain.subcontractors.0.fixed_cost_per_month_gbp", 50_000.0)
+    raw = set_key(raw, "supply_chain.subcontractors.0.overdraft_rate", 0.12)
+    res = run(raw, sims=5, seed=1)
+    a = res.arrays
+    charity = res.party_index("charity")
+    cash = np.cumsum(a["monthly_net"][:, charity, :], axis=1)
+    # month 1's cost includes 1% of month 0's overdraft on top of the delivery cost of month 1
+    no_interest = run(set_key(raw, "supply_chain.subcontractors.0.overdraft_rate", 0.0), sims=5, seed=1)
+    extra = a["monthly_cost"][:, charity, 1] - no_interest.arrays["monthly_cost"][:, charity, 1]
+    assert np.allclose(extra, -cash[:, 0] * 0.01)
+    assert np.all(cash[:, 0] < 0)
