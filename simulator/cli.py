@@ -15,6 +15,7 @@ from .results import RESULT_FILES, Results, check_output_dir, copy_scenario
 from .scenario import load_scenario
 from .stress import load_stressed
 from .timeline import build_calendar
+from .units import gbp_text as gbp
 
 EXIT_BAD_INPUT = 2
 PARTIAL_DIR = ".partial"
@@ -24,18 +25,6 @@ def fail(message: str) -> None:
     """Print one clear line and exit with code 2 (bad input): no traceback."""
     click.echo(f"pbrsim: error: {message}", err=True)
     sys.exit(EXIT_BAD_INPUT)
-
-
-def gbp(x: float | None) -> str:
-    if x is None:
-        return "-"
-    sign = "-" if x < 0 else ""
-    x = abs(x)
-    if x >= 1e6:
-        return f"{sign}£{x / 1e6:,.2f}m"
-    if x >= 1e3:
-        return f"{sign}£{x / 1e3:,.0f}k"
-    return f"{sign}£{x:,.0f}"
 
 
 def pct(x: float | None) -> str:
@@ -195,12 +184,7 @@ def write_extras(results: Results, out_dir: Path, *, report: bool, xlsx: bool, p
 @click.option("--force", is_flag=True, help="Overwrite a report already there.")
 def report(results_dir: Path, want_xlsx: bool, force: bool) -> None:
     """Write report.html (and optionally results.xlsx) for results saved by 'pbrsim run'."""
-    try:
-        results = Results.load(results_dir)
-        check_output_dir(results_dir, force=force, files=extra_files(report=True, xlsx=want_xlsx, plots=False))
-    except PbrsimError as exc:
-        fail(str(exc))
-    write_extras(results, results_dir, report=True, xlsx=want_xlsx, plots=False)
+    write_for_saved(results_dir, force=force, report=True, xlsx=want_xlsx, plots=False)
 
 
 @main.command()
@@ -208,12 +192,17 @@ def report(results_dir: Path, want_xlsx: bool, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Overwrite figures already there.")
 def plot(results_dir: Path, force: bool) -> None:
     """Write every figure as PNG and SVG under RESULTS_DIR/plots for results saved by 'pbrsim run'."""
+    write_for_saved(results_dir, force=force, report=False, xlsx=False, plots=True)
+
+
+def write_for_saved(results_dir: Path, *, force: bool, report: bool, xlsx: bool, plots: bool) -> None:
+    """Load saved results, check nothing is overwritten without --force, write the outputs asked for."""
     try:
         results = Results.load(results_dir)
-        check_output_dir(results_dir, force=force, files=extra_files(report=False, xlsx=False, plots=True))
+        check_output_dir(results_dir, force=force, files=extra_files(report=report, xlsx=xlsx, plots=plots))
     except PbrsimError as exc:
         fail(str(exc))
-    write_extras(results, results_dir, report=False, xlsx=False, plots=True)
+    write_extras(results, results_dir, report=report, xlsx=xlsx, plots=plots)
 
 
 @main.command()

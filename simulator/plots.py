@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from .results import Results, atomic_write
+from .units import gbp_text
 
 FIG_SIZE = (8.0, 4.5)
 BAND_OUTER, BAND_INNER = "0.85", "0.6"
@@ -45,13 +46,7 @@ def new_axes(figsize: tuple[float, float] = FIG_SIZE) -> Axes:
 
 
 def _gbp_text(x: float, _pos=None) -> str:
-    sign = "-" if x < 0 else ""
-    x = abs(x)
-    if x >= 1e6:
-        return f"{sign}£{x / 1e6:,.1f}m"
-    if x >= 1e3:
-        return f"{sign}£{x / 1e3:,.0f}k"
-    return f"{sign}£{x:,.0f}"
+    return gbp_text(x, digits=1)
 
 
 GBP = FuncFormatter(_gbp_text)
@@ -104,6 +99,26 @@ def _month_axis(ax: Axes, label: str = "month from contract start") -> None:
     ax.grid(axis="y", color="0.9", lw=0.6)
 
 
+def _finish_gbp_histogram(ax: Axes, *, xlabel: str, title: str) -> Axes:
+    """GBP x axis, counts of simulations, title and legend: the finish of the distribution figures."""
+    ax.xaxis.set_major_formatter(GBP)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("number of simulations")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def _finish_money_by_month(ax: Axes, *, ylabel: str, title: str, legend_loc: str = "best") -> Axes:
+    """GBP y axis, month x axis, title and legend: the common finish of the over-time figures."""
+    ax.yaxis.set_major_formatter(GBP)
+    ax.set_ylabel(ylabel)
+    _month_axis(ax)
+    ax.set_title(title)
+    ax.legend(fontsize="small", loc=legend_loc)
+    return ax
+
+
 # ---------------------------------------------------------------- cash position
 
 
@@ -121,12 +136,7 @@ def cash_fan(results: Results, party: str | None = None, *, ax: Axes | None = No
     if credit > 0:
         ax.axhline(-credit, color="black", ls="-.", lw=1.1, label=f"credit line used up ({_gbp_text(-credit)})")
     _mark_pay_months(ax, results)
-    ax.yaxis.set_major_formatter(GBP)
-    ax.set_ylabel("cash position (GBP)")
-    _month_axis(ax)
-    ax.set_title(f"Cash position over the contract: {label}")
-    ax.legend(fontsize="small", loc="best")
-    return ax
+    return _finish_money_by_month(ax, ylabel="cash position (GBP)", title=f"Cash position over the contract: {label}")
 
 
 def commissioner_outlay(results: Results, *, ax: Axes | None = None) -> Axes:
@@ -135,12 +145,8 @@ def commissioner_outlay(results: Results, *, ax: Axes | None = None) -> Axes:
     ax = ax or new_axes()
     _fan(ax, np.arange(paid.shape[1]), paid)
     _mark_pay_months(ax, results)
-    ax.yaxis.set_major_formatter(GBP)
-    ax.set_ylabel("cumulative payments (GBP)")
-    _month_axis(ax)
-    ax.set_title("Commissioner: cumulative outlay (fee for service + PbR)")
-    ax.legend(fontsize="small", loc="upper left")
-    return ax
+    return _finish_money_by_month(ax, ylabel="cumulative payments (GBP)",
+                                  title="Commissioner: cumulative outlay (fee for service + PbR)", legend_loc="upper left")
 
 
 # ---------------------------------------------------------------- NPV
@@ -165,12 +171,8 @@ def npv_distribution(results: Results, party: str | None = None, *, ax: Axes | N
     ax.axvline(npv.mean(), color="black", ls="--", lw=1.3, label=f"mean {_gbp_text(npv.mean())}")
     p5 = np.percentile(npv, 5)
     ax.axvline(p5, color="black", ls=":", lw=1.3, label=f"5th percentile {_gbp_text(p5)}")
-    ax.xaxis.set_major_formatter(GBP)
-    ax.set_xlabel("net present value over the contract (GBP)")
-    ax.set_ylabel("number of simulations")
-    ax.set_title(f"NPV distribution: {label}")
-    ax.legend(fontsize="small")
-    return ax
+    return _finish_gbp_histogram(ax, xlabel="net present value over the contract (GBP)",
+                                 title=f"NPV distribution: {label}")
 
 
 def loss_exceedance(results: Results, party: str | None = None, *, ax: Axes | None = None) -> Axes:
@@ -223,12 +225,8 @@ def peak_funding(results: Results, party: str | None = None, *, ax: Axes | None 
         total = reserves[p] + credit[p]
         ax.axvline(total, color="0.4", ls=(0, (5, 1, 1, 1, 1, 1)), lw=1.3,
                    label=f"reserves + credit {_gbp_text(total)}")
-    ax.xaxis.set_major_formatter(GBP)
-    ax.set_xlabel("peak funding need: lowest cumulative net cash flow, negated (GBP)")
-    ax.set_ylabel("number of simulations")
-    ax.set_title(f"Peak funding: {party}")
-    ax.legend(fontsize="small")
-    return ax
+    return _finish_gbp_histogram(ax, xlabel="peak funding need: lowest cumulative net cash flow, negated (GBP)",
+                                 title=f"Peak funding: {party}")
 
 
 def _peak_boxes(ax: Axes, results: Results, peak: np.ndarray, reserves: np.ndarray) -> Axes:
@@ -270,12 +268,8 @@ def pbr_vs_fee(results: Results, party: str | None = None, *, ax: Axes | None = 
     _settlement_whiskers(ax, results, pbr)
     ax.step(months, fee.mean(axis=0), where="mid", color="black", lw=1.6, label="fee for service (mean)")
     ax.axhline(0, color="black", lw=0.6)
-    ax.yaxis.set_major_formatter(GBP)
-    ax.set_ylabel("received per month (GBP)")
-    _month_axis(ax)
-    ax.set_title(f"PbR receipts (by cohort settlement, C = cohort) vs fee for service: {party}")
-    ax.legend(fontsize="small", loc="best")
-    return ax
+    return _finish_money_by_month(ax, ylabel="received per month (GBP)",
+                                  title=f"PbR receipts (by cohort settlement, C = cohort) vs fee for service: {party}")
 
 
 def _settlement_whiskers(ax: Axes, results: Results, pbr: np.ndarray) -> None:

@@ -6,6 +6,8 @@ import copy
 import tomllib
 from pathlib import Path
 
+import numba
+import numpy as np
 import pytest
 
 from simulator import scenario_from_dict, simulate
@@ -47,3 +49,24 @@ def analytic_raw() -> dict:
 @pytest.fixture
 def default_raw() -> dict:
     return raw_scenario(DEFAULT_SCENARIO)
+
+
+def runs_at_thread_counts(scenario, threads: int, **kw):
+    """The same run at 1 thread and at ``threads`` threads (results to compare)."""
+    runs = []
+    for k in (1, threads):
+        numba.set_num_threads(k)
+        try:
+            runs.append(simulate(scenario, **kw))
+        finally:
+            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    return runs
+
+
+def assert_identical_and_conserved(runs) -> None:
+    """Bit-identical arrays across runs, and receipts = commissioner payments month by month."""
+    for key, value in runs[0].arrays.items():
+        np.testing.assert_array_equal(value, runs[1].arrays[key], err_msg=key)
+    a = runs[0].arrays
+    receipts = (a["monthly_fee"] + a["monthly_pbr"]).sum(axis=1)
+    np.testing.assert_allclose(receipts, a["commissioner_paid"], rtol=0, atol=1e-6 * np.abs(a["commissioner_paid"]).max())

@@ -27,7 +27,7 @@ from simulator.kernels.individual import (
 )
 from simulator.kernels.sampling import binomial
 
-from .conftest import DEFAULT_SCENARIO, raw_scenario, set_key
+from .conftest import DEFAULT_SCENARIO, assert_identical_and_conserved, raw_scenario, runs_at_thread_counts, set_key
 
 Z = 4.0
 
@@ -147,18 +147,7 @@ def test_modes_agree_where_the_models_coincide():
 def test_individual_mode_conserves_money_and_is_thread_independent():
     scenario = load_scenario(DEFAULT_SCENARIO)
     threads = min(2, numba.config.NUMBA_NUM_THREADS)
-    runs = []
-    for k in (1, threads):
-        numba.set_num_threads(k)
-        try:
-            runs.append(simulate(scenario, sims=130, seed=5, mode="individual"))
-        finally:
-            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-    for key, value in runs[0].arrays.items():
-        np.testing.assert_array_equal(value, runs[1].arrays[key], err_msg=key)
-    a = runs[0].arrays
-    receipts = (a["monthly_fee"] + a["monthly_pbr"]).sum(axis=1)
-    np.testing.assert_allclose(receipts, a["commissioner_paid"], rtol=0, atol=1e-6 * np.abs(a["commissioner_paid"]).max())
+    assert_identical_and_conserved(runs_at_thread_counts(scenario, threads, sims=130, seed=5, mode="individual"))
 
 
 def test_mode_from_scenario_file_and_override(default_raw):

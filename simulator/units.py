@@ -1,0 +1,16 @@
+"""How money reads to a person: GBP in pounds, thousands or millions."""
+
+from __future__ import annotations
+
+
+def gbp_text(x: float | None, *, digits: int = 2) -> str:
+    """``-1234567`` -> ``-£1.23m`` (``digits`` decimals for millions); ``None`` -> ``-``."""
+    if x is None:
+        return "-"
+    sign = "-" if x < 0 else ""
+    x = abs(x)
+    if x >= 1e6:
+        return f"{sign}£{x / 1e6:,.{digits}f}m"
+    if x >= 1e3:
+        return f"{sign}£{x / 1e3:,.0f}k"
+    return f"{sign}£{x:,.0f}"
