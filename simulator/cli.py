@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -77,6 +78,9 @@ class _Commands(click.Group):
             return super().invoke(ctx)
         except PbrsimError as exc:
             fail(str(exc))
+        except BrokenPipeError:  # output piped into e.g. `head`: the work is done, stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except MemoryError:
             fail("ran out of memory: run fewer simulations at a time, or add --no-monthly")
         except OSError as exc:
