@@ -215,7 +215,7 @@ def stages(sims: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         results.save(Path(tmp) / "out")
-        times["save (summary.json + compressed sims.npz)"] = time.perf_counter() - t0
+        times["save (summary.json + sims.npz)"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         np.savez(Path(tmp) / "plain.npz", **results.arrays)
         times["for comparison: the same arrays with np.savez (no compression)"] = time.perf_counter() - t0
@@ -295,7 +295,8 @@ def targets(report: dict) -> None:
     if "cli" in report:
         cli = report["cli"]
         checks += [
-            ("national 10,000 sims < 5 s wall (CLI, warm cache, 2 threads)", cli[2]["wall_s"] < 5, f"{cli[2]['wall_s']:.2f} s"),
+            (f"national {cli['sims']:,} sims < 5 s wall (CLI, warm cache, 2 threads; the target is for 10,000)",
+             cli[2]["wall_s"] < 5, f"{cli[2]['wall_s']:.2f} s"),
             ("national peak memory < 2 GiB", cli[2]["peak_gib"] < 2, f"{cli[2]['peak_gib']:.2f} GiB"),
             ("national 2 threads >= 1.7x faster than 1", cli["speedup"] >= 1.7, f"{cli['speedup']:.2f}x"),
         ]
@@ -326,7 +327,8 @@ def main() -> None:
     if not args.skip_references:
         report["references"] = references_section(report["engine"], args.quick)
     if not args.skip_cli:
-        report["cli"] = cli_section(CLI_SIMS // (10 if args.quick else 1), 1 if args.quick else args.repeats)
+        cli_sims = CLI_SIMS // (10 if args.quick else 1)
+        report["cli"] = {**cli_section(cli_sims, 1 if args.quick else args.repeats), "sims": cli_sims}
     if not args.skip_compile:
         report["compile"] = compile_section()
     targets(report)
