@@ -1,10 +1,11 @@
 """Scenario loading: defaults, areas merged over the template, and precise error paths."""
 
+import numpy as np
 import pytest
 
-from simulator import ScenarioError, load_scenario, scenario_from_dict
+from simulator import ScenarioError, load_scenario, scenario_from_dict, simulate
 
-from .conftest import ANALYTIC_SCENARIO, DEFAULT_SCENARIO, raw_scenario, set_key
+from .conftest import ANALYTIC_SCENARIO, DEFAULT_SCENARIO, SCENARIOS, raw_scenario, set_key
 
 
 def test_shipped_scenarios_load():
@@ -54,3 +55,12 @@ def test_cross_field_rules(key, value, message):
     with pytest.raises(ScenarioError) as err:
         scenario_from_dict(raw, source="s.toml")
     assert message in str(err.value)
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.rglob("*.toml")), ids=lambda p: str(p.relative_to(SCENARIOS)))
+def test_every_shipped_scenario_runs_and_conserves_money(path):
+    res = simulate(load_scenario(path), sims=64, seed=3, keep_monthly=True, keep_components=True)
+    a = res.arrays
+    np.testing.assert_allclose((a["monthly_fee"] + a["monthly_pbr"]).sum(axis=1), a["commissioner_paid"],
+                               rtol=1e-9, atol=1e-6)
+    assert np.all(np.isfinite(a["npv"])) and len(res.party_names) == a["npv"].shape[1]
