@@ -136,14 +136,13 @@ def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_mon
             if created and not any(out_dir.iterdir()):
                 out_dir.rmdir()
             raise
-        summary = results.summary()
-        results.save(out_dir, force=force, summary=summary)
+        results.save(out_dir, force=force)
         copy_scenario(scenario, out_dir)
         checkpoint.discard()
     except PbrsimError as exc:
         fail(str(exc))
     click.echo(f"{sc.name}: {sims:,} simulations, seed {seed}")
-    click.echo(summary_table(summary))
+    click.echo(summary_table(results.summary()))
     click.echo(f"\nwrote {out_dir / 'summary.json'} and {out_dir / 'sims.npz'}")
     write_extras(results, out_dir, report=want_report, xlsx=want_xlsx, plots=want_plots)
 

@@ -6,6 +6,7 @@ start), ``area`` and ``cohort``. Money is GBP; NPVs are discounted at the scenar
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import tempfile
@@ -41,6 +42,7 @@ class Results:
     cohort_start_month: np.ndarray
     cohort_pay_month: np.ndarray
     arrays: dict[str, np.ndarray] = field(repr=False)
+    _summary: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def from_outputs(cls, scenario: Scenario, calendar: Calendar, arrays: dict, *, seed: int, sims: int) -> Results:
@@ -87,7 +89,15 @@ class Results:
         }
 
     def summary(self) -> dict:
-        """The contents of summary.json: per-party risk metrics, commissioner outlay, provenance."""
+        """The contents of summary.json: per-party risk metrics, commissioner outlay, provenance.
+
+        Computed once per Results (the arrays do not change) and handed out as a fresh copy.
+        """
+        if self._summary is None:
+            self._summary = self._compute_summary()
+        return copy.deepcopy(self._summary)
+
+    def _compute_summary(self) -> dict:
         a = self.arrays
         areas = {
             name: area_metrics(*(a[k][:, i] for k in ("cohort_n", "cohort_binary", "cohort_frequency",
@@ -113,15 +123,12 @@ class Results:
 
     # ------------------------------------------------------------ saving and loading
 
-    def save(self, out_dir: str | Path, *, force: bool = False, summary: dict | None = None) -> list[Path]:
-        """Write summary.json and sims.npz atomically; refuse to overwrite unless ``force``.
-
-        ``summary`` is :meth:`summary` when the caller has it already (it is not cheap).
-        """
+    def save(self, out_dir: str | Path, *, force: bool = False) -> list[Path]:
+        """Write summary.json and sims.npz atomically; refuse to overwrite unless ``force``."""
         out_dir = Path(out_dir)
         check_output_dir(out_dir, force=force)
         out_dir.mkdir(parents=True, exist_ok=True)
-        summary = json.dumps(self.summary() if summary is None else summary, indent=2, allow_nan=False)
+        summary = json.dumps(self.summary(), indent=2, allow_nan=False)
         written = [
             atomic_write(out_dir / SUMMARY_FILE, lambda f: f.write(summary.encode())),
             atomic_write(out_dir / SIMS_FILE, self._write_npz),

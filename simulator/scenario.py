@@ -505,10 +505,8 @@ def _allowed_keys(loc: tuple) -> list[str]:
         model = annotation
         if inner:
             model = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), annotation)
-    fields = list(getattr(model, "model_fields", {}))
-    if model is Scenario:
-        fields = [f for f in fields if f not in ("areas", "source", "source_sha256")] + list(AREA_KEYS) + ["areas", "area_name"]
-    return [f for f in fields if f not in ("source", "source_sha256")]
+    fields = [f for f in getattr(model, "model_fields", {}) if f not in ("source", "source_sha256")]
+    return fields + [*AREA_KEYS, "area_name"] if model is Scenario else fields
 
 
 def scenario_from_dict(raw: dict, *, source: str = "<memory>", sha256: str = "") -> Scenario:
