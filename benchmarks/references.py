@@ -3,7 +3,7 @@
 - :func:`numpy_simulate`: the model written the way one would write it in NumPy, vectorised
   over simulations (and, in individual mode, over every offender of a cohort segment).
   Payment rules and monthly cash flows are included, as in the engine. It reads the same
-  :class:`~simulator.model_arrays.ModelArrays`; it covers every feature the bundled national
+  :class:`~simulator.engine.model_arrays.ModelArrays`; it covers every feature the bundled national
   scenario uses (not investor-funded subcontractors). Its random draws come in another
   order, so it agrees with the engine in distribution, not bit for bit.
 - :func:`interpreted_kernels`: the engine's own kernels executed by the Python interpreter
@@ -21,7 +21,7 @@ import numba
 import numpy as np
 
 import simulator
-from simulator.model_arrays import ModelArrays
+from simulator.kernels.records import ModelArrays
 
 RATE_FLOOR = 1e-6
 _INTERPRETED = "_pbrsim_interpreted_kernels"

@@ -36,8 +36,9 @@ from references import interpreted_kernels, numpy_simulate  # noqa: E402
 from workloads import CLI_SIMS, ENGINE, NATIONAL, NUMPY_SIMS, PYTHON_SIMS, ROOT, Workload  # noqa: E402
 
 from simulator import simulate  # noqa: E402
-from simulator.engine import BLOCK_SIZE, allocate_outputs, block_generators, with_mode  # noqa: E402
-from simulator.model_arrays import build_model_arrays  # noqa: E402
+from simulator.engine import BLOCK_SIZE, block_generators, with_mode  # noqa: E402
+from simulator.engine.model_arrays import build_model_arrays  # noqa: E402
+from simulator.engine.outputs import allocate_outputs  # noqa: E402
 
 REPORT: dict = {}
 

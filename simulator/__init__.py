@@ -1,18 +1,17 @@
 """pbrsim: Monte Carlo cash-flow risk of Payment-by-Results contracts.
 
 The public API: load a scenario, simulate it, read the Results; sweeps, break-even
-solving and stress presets build on the same three steps.
+solving and stress presets build on the same three steps. The package is in layers, each
+a subpackage importing only from those below it (see docs/architecture.md): ``scenario``
+-> ``engine`` (with ``kernels``) -> ``results`` -> ``studies`` / ``outputs`` -> ``cli``.
 """
 
-__version__ = "0.1.0"
-
-from .breakeven import parse_target, solve  # noqa: E402
-from .engine import simulate  # noqa: E402
-from .errors import OutputError, PbrsimError, ScenarioError  # noqa: E402
-from .results import Results  # noqa: E402
-from .scenario import Scenario, load_scenario, scenario_from_dict  # noqa: E402
-from .stress import apply_stresses, load_stressed  # noqa: E402
-from .sweep import SweepSpec, run_sweep  # noqa: E402
+from ._version import __version__
+from .engine import simulate
+from .errors import OutputError, PbrsimError, ScenarioError
+from .results import Results
+from .scenario import Scenario, apply_stresses, load_scenario, load_stressed, scenario_from_dict
+from .studies import SweepSpec, parse_target, run_sweep, solve
 
 __all__ = [
     "__version__",

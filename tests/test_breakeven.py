@@ -6,9 +6,9 @@ import pytest
 from click.testing import CliRunner
 
 from simulator import ScenarioError
-from simulator.breakeven import parse_range_option, parse_target, se_column, solve
 from simulator.cli import main
-from simulator.sweep import evaluate_point, metric_columns
+from simulator.studies.breakeven import parse_range_option, parse_target, se_column, solve
+from simulator.studies.sweep import evaluate_point, metric_columns
 
 from .conftest import ANALYTIC_SCENARIO, DEFAULT_SCENARIO
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from simulator import load_scenario, simulate
-from simulator.report import write_report
+from simulator.outputs.report import write_report
 
 from .conftest import DEFAULT_SCENARIO
 

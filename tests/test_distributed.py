@@ -3,9 +3,10 @@
 import pandas as pd
 import pytest
 
-from simulator.distributed import dask_runner, open_client, runner_for
 from simulator.errors import PbrsimError
-from simulator.sweep import SweepSpec, Vary, run_sweep
+from simulator.studies.distributed import dask_runner, open_client, runner_for
+from simulator.studies.grid import Vary
+from simulator.studies.sweep import SweepSpec, run_sweep
 
 from .conftest import DEFAULT_SCENARIO
 
@@ -15,14 +16,14 @@ pytest.importorskip("distributed")  # the module imports Dask lazily; skip clean
 def test_local_cluster_gives_identical_results(tmp_path):
     spec = SweepSpec(str(DEFAULT_SCENARIO), (Vary("supply_chain.subcontractors.1.upfront_share", (0.6, 0.8, 1.0)),
                                              Vary("volume.factor_mean", (0.7, 0.9))), 300, 11)
-    local = run_sweep(spec, tmp_path / "local", quiet=True)
+    local = run_sweep(spec, tmp_path / "local")
     with open_client("local") as client:
         assert client.scheduler.address.startswith("tcp://127.0.0.1:")
         workers = client.scheduler_info()["workers"]
         assert len(workers) == 2 and all(w["nthreads"] == 1 for w in workers.values())
-        remote = run_sweep(spec, tmp_path / "dask", runner=dask_runner(client, in_flight=2), quiet=True)
+        remote = run_sweep(spec, tmp_path / "dask", runner=dask_runner(client, in_flight=2))
         with runner_for(client.scheduler.address) as by_address:  # --scheduler tcp://host:port
-            again = run_sweep(spec, tmp_path / "tcp", runner=by_address, quiet=True)
+            again = run_sweep(spec, tmp_path / "tcp", runner=by_address)
     pd.testing.assert_frame_equal(remote.table, local.table, check_exact=True)
     pd.testing.assert_frame_equal(again.table, local.table, check_exact=True)
     assert (tmp_path / "dask" / "sweep.csv").read_bytes() == (tmp_path / "local" / "sweep.csv").read_bytes()

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from simulator.metrics import clustered_mean, cvar, party_metrics
+from simulator.results.metrics import clustered_mean, cvar, party_metrics
 
 from .conftest import DEFAULT_SCENARIO, raw_scenario, run, set_key
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from simulator import load_scenario, simulate
-from simulator.engine import allocate_outputs
-from simulator.model_arrays import build_model_arrays
+from simulator.engine.model_arrays import build_model_arrays
+from simulator.engine.outputs import allocate_outputs
 
 from .conftest import SCENARIOS, assert_identical_and_conserved, runs_at_thread_counts
 

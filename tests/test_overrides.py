@@ -3,7 +3,7 @@
 import pytest
 
 from simulator import ScenarioError, scenario_from_dict
-from simulator.overrides import apply_overrides, flatten_table, parse_key_path, set_value
+from simulator.scenario.keypaths import apply_overrides, flatten_table, parse_key_path, set_value
 
 
 def test_set_existing_value_returns_a_copy(default_raw):

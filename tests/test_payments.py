@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from simulator import scenario_from_dict
+from simulator.engine.model_arrays import build_model_arrays
 from simulator.kernels import payments as pay
 from simulator.kernels.cashflows import band_adjustment
 from simulator.kernels.cohorts import settle_cohort
-from simulator.model_arrays import build_model_arrays
 
 from .conftest import set_key
 

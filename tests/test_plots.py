@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgba
 
-from simulator import load_scenario, plots, simulate
+from simulator import load_scenario, simulate
+from simulator.outputs import plots
 
 from .conftest import DEFAULT_SCENARIO, SCENARIOS
 

@@ -9,10 +9,12 @@ from html.parser import HTMLParser
 import pytest
 from click.testing import CliRunner
 
-from simulator import load_scenario, plots, simulate
+from simulator import load_scenario, simulate
 from simulator.cli import main
-from simulator.progress import sims_progress, wanted
-from simulator.report import fmt, kind_of, metric_rows, render_report
+from simulator.cli.progress import sims_progress, wanted
+from simulator.outputs import plots
+from simulator.outputs.labels import fmt, kind_of, metric_rows
+from simulator.outputs.report import render_report
 
 from .conftest import DEFAULT_SCENARIO
 

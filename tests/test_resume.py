@@ -9,8 +9,9 @@ import time
 import numpy as np
 import pytest
 
-from simulator import engine, load_scenario, simulate
+from simulator import load_scenario, simulate
 from simulator.engine import BLOCK_SIZE, CHUNK_BLOCKS, run_checkpoint
+from simulator.engine import run as engine_run
 
 from .conftest import DEFAULT_SCENARIO
 
@@ -40,8 +41,8 @@ def test_resumed_run_equals_an_uninterrupted_one_and_reuses_chunks(tmp_path, mon
     assert len(list((tmp_path / "partial").glob("chunk_*.npz"))) == 2
 
     calls = []
-    real = engine.simulate_blocks
-    monkeypatch.setattr(engine, "simulate_blocks", lambda *a: calls.append(1) or real(*a))
+    real = engine_run.simulate_blocks
+    monkeypatch.setattr(engine_run, "simulate_blocks", lambda *a: calls.append(1) or real(*a))
     ckpt.start(resume=True)
     resumed = simulate(sc, sims=sims, seed=21, checkpoint=ckpt)
     assert len(calls) == 2  # only the two unfinished chunks were simulated

@@ -6,7 +6,8 @@ from click.testing import CliRunner
 
 from simulator import ScenarioError, scenario_from_dict, simulate
 from simulator.cli import main
-from simulator.stress import PRESETS, apply_stresses, load_stressed
+from simulator.scenario import apply_stresses, load_stressed
+from simulator.scenario.stress import PRESETS
 
 from .conftest import DEFAULT_SCENARIO
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from simulator import scenario_from_dict
+from simulator.engine.model_arrays import build_model_arrays
 from simulator.kernels import cashflows as cf
-from simulator.model_arrays import build_model_arrays
 
 from .conftest import set_key
 

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from simulator import ScenarioError, scenario_from_dict, simulate
 from simulator.cli import main
 from simulator.errors import OutputError
-from simulator.sweep import CHECKPOINT_FILE, CSV_FILE, PARQUET_FILE, SweepSpec, Vary, grid, parse_vary, run_sweep
+from simulator.studies.grid import Vary, grid, parse_vary
+from simulator.studies.sweep import CHECKPOINT_FILE, CSV_FILE, PARQUET_FILE, SweepSpec, run_sweep
 
 from .conftest import DEFAULT_SCENARIO
 
@@ -55,7 +56,7 @@ def test_grid_is_every_combination():
 
 
 def test_sweep_table_and_common_random_numbers(tmp_path, default_raw):
-    result = run_sweep(spec(), tmp_path / "s", quiet=True)
+    result = run_sweep(spec(), tmp_path / "s")
     table = result.table
     assert list(table.columns[:3]) == ["point", UPFRONT, "party"]
     assert len(table) == 9 and set(table["party"]) == {"prime", "regional_provider", "small_charity"}
@@ -75,7 +76,7 @@ class Interrupt(Exception):
 
 
 def stop_after(n):
-    from simulator.sweep import in_process
+    from simulator.studies.sweep import in_process
 
     def runner(tasks, raw, s):
         for i, item in enumerate(in_process(tasks, raw, s)):
@@ -86,14 +87,14 @@ def stop_after(n):
 
 
 def test_interrupted_sweep_resumes_and_matches(tmp_path):
-    full = run_sweep(spec(values=(0.5, 0.6, 0.7, 0.8, 0.9)), tmp_path / "full", quiet=True)
+    full = run_sweep(spec(values=(0.5, 0.6, 0.7, 0.8, 0.9)), tmp_path / "full")
     with pytest.raises(Interrupt):
-        run_sweep(spec(values=(0.5, 0.6, 0.7, 0.8, 0.9)), tmp_path / "cut", runner=stop_after(2), quiet=True)
+        run_sweep(spec(values=(0.5, 0.6, 0.7, 0.8, 0.9)), tmp_path / "cut", runner=stop_after(2))
     assert len((tmp_path / "cut" / CHECKPOINT_FILE).read_text().splitlines()) == 2
     assert not (tmp_path / "cut" / CSV_FILE).exists()
     with open(tmp_path / "cut" / CHECKPOINT_FILE, "a") as f:
         f.write('{"point": 4, "params": {"supply')  # a line cut short by a kill
-    again = run_sweep(spec(values=(0.5, 0.6, 0.7, 0.8, 0.9)), tmp_path / "cut", quiet=True)
+    again = run_sweep(spec(values=(0.5, 0.6, 0.7, 0.8, 0.9)), tmp_path / "cut")
     assert (again.resumed, again.computed) == (2, 3)
     pd.testing.assert_frame_equal(again.table, full.table, check_exact=True)
     assert (tmp_path / "cut" / CSV_FILE).read_bytes() == (tmp_path / "full" / CSV_FILE).read_bytes()
@@ -102,18 +103,18 @@ def test_interrupted_sweep_resumes_and_matches(tmp_path):
 
 
 def test_other_arguments_are_refused_without_force(tmp_path):
-    run_sweep(spec(), tmp_path / "s", quiet=True)
+    run_sweep(spec(), tmp_path / "s")
     before = (tmp_path / "s" / CSV_FILE).read_bytes()
     with pytest.raises(OutputError, match="different arguments.*--force"):
-        run_sweep(spec(sims=100), tmp_path / "s", quiet=True)
+        run_sweep(spec(sims=100), tmp_path / "s")
     assert (tmp_path / "s" / CSV_FILE).read_bytes() == before
-    again = run_sweep(spec(sims=100), tmp_path / "s", force=True, quiet=True)
+    again = run_sweep(spec(sims=100), tmp_path / "s", force=True)
     assert again.computed == 3
 
 
 def test_bad_point_writes_nothing(tmp_path):
     with pytest.raises(ScenarioError, match=r"upfront_share' must be in \[0, 1\] \(got 1.5\)"):
-        run_sweep(spec(values=(0.5, 1.5)), tmp_path / "s", quiet=True)
+        run_sweep(spec(values=(0.5, 1.5)), tmp_path / "s")
     assert not (tmp_path / "s").exists()
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from simulator import load_scenario
-from simulator.timeline import build_calendar
+from simulator.engine.timeline import build_calendar
 
 from .conftest import DEFAULT_SCENARIO, raw_scenario, run, set_key
 

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from simulator import Results, load_scenario, simulate
-from simulator.export_xlsx import XLSX_FILE, sheet_title, write_xlsx
+from simulator.outputs.workbook import XLSX_FILE, sheet_title, write_xlsx
 
 from .conftest import DEFAULT_SCENARIO, SCENARIOS
 

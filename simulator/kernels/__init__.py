@@ -1,9 +1,21 @@
 """Compiled kernels: pure ``@njit`` functions over arrays and scalars.
 
 Nothing here knows about files, scenarios or the CLI; the engine turns a scenario into
-:class:`simulator.model_arrays.ModelArrays` and calls :func:`simulate_blocks`.
+:class:`simulator.engine.model_arrays.ModelArrays` and calls :func:`simulate_blocks`.
+Every kernel module is imported here, inside :func:`.cache.compiled_cache`, so the numba
+cache is keyed on all the sources the compiled code depends on (see ``cache.py``).
 """
 
-from .simulate import simulate_blocks
+from pathlib import Path
 
-__all__ = ["simulate_blocks"]
+from .cache import compiled_cache
+
+_HERE = Path(__file__).resolve().parent
+# every kernel, and records.py whose types their signatures carry (pickled into numba's cache index)
+SOURCES = tuple(sorted(_HERE.glob("*.py")))
+
+with compiled_cache(_HERE, SOURCES):
+    from . import cashflows, cohorts, individual, outcomes, payments, records, sampling  # noqa: F401
+    from .simulate import simulate_blocks
+
+__all__ = ["SOURCES", "simulate_blocks"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-PBR_FIN, CLAWBACK_FIN, INVESTOR_FIN = 0, 1, 2
+from .records import CLAWBACK_FIN
 
 
 @njit(cache=True)

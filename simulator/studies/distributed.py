@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .errors import PbrsimError
+from ..errors import PbrsimError
 from .sweep import SweepSpec, evaluate_point
 
 LOCAL_WORKERS = 2

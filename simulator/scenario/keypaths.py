@@ -25,8 +25,9 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from .errors import ScenarioError
-from .scenario import AREA_KEYS, Area, Scenario, _restructure
+from ..errors import ScenarioError
+from .merge import AREA_KEYS, _restructure
+from .schema import Area, Scenario
 
 KeyPath = tuple[str | int, ...]
 

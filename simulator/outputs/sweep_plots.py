@@ -1,6 +1,6 @@
 """Plots of a sweep table: lines of a metric against one key, or a heatmap over two keys.
 
-Each function takes the tidy table from :func:`simulator.sweep.run_sweep` (or read back
+Each function takes the tidy table from :func:`simulator.studies.sweep.run_sweep` (or read back
 from sweep.parquet), draws on ``ax`` (a new figure when None) and returns the axes.
 """
 
@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import PbrsimError
+from ..atomic import atomic_write
+from ..errors import PbrsimError
+from ..studies.breakeven import se_column
 
 Z95 = 1.96
 
@@ -33,8 +35,6 @@ def _short(v: float) -> str:
 def plot_lines(table, key: str, metric: str, *, parties: list[str] | None = None, ax=None):
     """``metric`` against ``key``, one line per party, with a 95% band where a standard error exists."""
     import matplotlib.pyplot as plt
-
-    from .breakeven import se_column
 
     _check(table, [key], metric)
     ax = ax if ax is not None else plt.subplots(figsize=(7, 4.5))[1]
@@ -82,8 +82,6 @@ def save_sweep_plot(table, keys: list[str], metric: str, out_dir: Path, *, parti
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from .results import atomic_write
 
     _check(table, keys, metric)
     parties = parties or list(dict.fromkeys(table["party"]))

@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import PbrsimError, ScenarioError
-from .overrides import parse_key_path, schema_at
+from ..errors import PbrsimError, ScenarioError
+from ..scenario.keypaths import parse_key_path, schema_at
 from .sweep import evaluate_point, point_scenario
 
 _TARGET = re.compile(r"^\s*(?P<left>[^<>=]+?)\s*(?P<op><=|>=)\s*(?P<value>\S+)\s*$")

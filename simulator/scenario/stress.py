@@ -1,6 +1,6 @@
 """Named stress presets: the shocks bid teams, charities and researchers ask about.
 
-A stress is a table of ``key path -> value`` overrides (see :mod:`simulator.overrides`);
+A stress is a table of ``key path -> value`` overrides (see :mod:`.keypaths`);
 a string value ``'*0.7'`` multiplies the scenario's own value, ``'+2'``/``'-2'`` adds to it.
 Built-in presets are below; a scenario file adds its own under ``[stress.NAME]``::
 
@@ -14,12 +14,11 @@ Stresses given together are applied in order, so their effects compound.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
-from .errors import ScenarioError
-from .overrides import apply_overrides, flatten_table
-from .scenario import Scenario, read_scenario_toml, scenario_from_dict
+from ..errors import ScenarioError
+from .keypaths import apply_overrides, flatten_table
+from .validate import validate
 
 PRESETS: dict[str, dict[str, Any]] = {
     # NAO HC 676: paid volumes came in 15-48% below bid; 30% is mid-range.
@@ -68,7 +67,7 @@ def check_user_stresses(raw: Mapping, *, source: str) -> None:
         if not isinstance(entry, Mapping) or not entry:
             raise ScenarioError(source, where, "must be a table of key path = value overrides", entry)
         try:
-            scenario_from_dict(apply_overrides(base, flatten_table(entry), source=source), source=source)
+            validate(apply_overrides(base, flatten_table(entry), source=source), source=source)
         except ScenarioError as exc:
             raise ScenarioError(source, f"{where}: {exc.key_path}" if exc.key_path else where, exc.rule,
                                 exc.value, has_value=exc.has_value, value_text=exc.value_text) from None
@@ -90,10 +89,3 @@ def apply_stresses(raw: dict, names: Iterable[str], *, source: str = "<memory>")
     out["name"] = f"{raw.get('name', 'scenario')} [stress: {', '.join(names)}]"
     return out
 
-
-def load_stressed(path: str | Path, names: Iterable[str] = ()) -> tuple[Scenario, dict]:
-    """Read a scenario file, apply the named stresses and validate: (scenario, stressed raw table)."""
-    raw, sha = read_scenario_toml(path)
-    scenario_from_dict(raw, source=str(path), sha256=sha)
-    stressed = apply_stresses(raw, names, source=str(path))
-    return scenario_from_dict(stressed, source=str(path), sha256=sha), stressed

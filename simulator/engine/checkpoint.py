@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .errors import OutputError
-from .results import atomic_write
+from .._version import __version__
+from ..atomic import atomic_write
+from ..errors import OutputError
 
 MANIFEST = "manifest.json"
 

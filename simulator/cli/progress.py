@@ -34,3 +34,30 @@ def sims_progress(total: int, *, quiet: bool = False, stream: TextIO | None = No
         yield bar.update
     finally:
         bar.close()
+
+
+class CountBar:
+    """A bar for a count of finished items, fed as ``bar(done, total)`` (see ``run_sweep(progress=)``).
+
+    Drawn only on a terminal and when not quiet; created at the first call, when the total
+    and the count already done (resumed work) are known.
+    """
+
+    def __init__(self, *, unit: str, desc: str, quiet: bool = False, stream: TextIO | None = None):
+        self.unit, self.desc, self.quiet = unit, desc, quiet
+        self.stream = sys.stderr if stream is None else stream
+        self.bar: tqdm | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = tqdm(total=total, initial=done, unit=self.unit, desc=self.desc, file=self.stream,
+                            disable=not wanted(quiet=self.quiet, stream=self.stream))
+        else:
+            self.bar.update(done - self.bar.n)
+
+    def __enter__(self) -> CountBar:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .scenario import Timeline
+from ..scenario import Timeline
 
 
 def _ceil_to(month: int, interval: int) -> int:

@@ -14,24 +14,20 @@ restarted with the same arguments skips the points already in the checkpoint.
 from __future__ import annotations
 
 import io
-import itertools
 import json
-import math
 import os
-import sys
-import tomllib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .engine import simulate
-from .errors import OutputError, ScenarioError
-from .overrides import apply_overrides, parse_key_path
-from .results import atomic_write
-from .scenario import read_scenario_toml, scenario_from_dict
-from .stress import apply_stresses
+from .._version import __version__
+from ..atomic import atomic_write
+from ..engine import simulate
+from ..errors import OutputError
+from ..scenario import apply_stresses, read_scenario_toml, scenario_from_dict
+from ..scenario.keypaths import apply_overrides
+from .grid import Vary, grid
 
 META_FILE = "sweep.json"
 CHECKPOINT_FILE = "points.jsonl"
@@ -41,94 +37,6 @@ SWEEP_FILES = (META_FILE, CHECKPOINT_FILE, CSV_FILE, PARQUET_FILE)
 
 
 # ---------------------------------------------------------------- grid specification
-
-
-@dataclass(frozen=True)
-class Vary:
-    """One swept key path and the values it takes."""
-
-    key: str
-    values: tuple
-
-
-def _split_top(text: str) -> list[str]:
-    """Split on commas outside brackets, braces and quotes."""
-    parts, depth, quote, start = [], 0, "", 0
-    for i, ch in enumerate(text):
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "\"'":
-            quote = ch
-        elif ch in "[{":
-            depth += 1
-        elif ch in "]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return [p.strip() for p in parts]
-
-
-def parse_value(text: str) -> Any:
-    """A TOML value (number, true/false, "text", inline table); a bare word stays text."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
-
-
-def _number(text: str, arg: str) -> float | int:
-    value = parse_value(text)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _spec_error(arg, f"'{text}' is not a number")
-    return value
-
-
-def _spec_error(arg: str, why: str) -> ScenarioError:
-    return ScenarioError("--vary", arg, f"{why}; expected KEY=LOW:HIGH:STEPS (e.g. 0.5:1.0:6), "
-                         "KEY=V1,V2,... or KEY=VALUE", has_value=False)
-
-
-def parse_range(spec: str, arg: str) -> tuple:
-    """``'0.5:1.0:6'`` -> six evenly spaced values from 0.5 to 1.0 (whole numbers stay whole)."""
-    pieces = spec.split(":")
-    if len(pieces) != 3:
-        raise _spec_error(arg, f"range '{spec}' needs three parts LOW:HIGH:STEPS")
-    low, high = _number(pieces[0], arg), _number(pieces[1], arg)
-    steps = _number(pieces[2], arg)
-    if not isinstance(steps, int) or steps < 2:
-        raise _spec_error(arg, f"STEPS must be a whole number >= 2 (got {pieces[2]})")
-    span = high - low
-    if isinstance(low, int) and isinstance(high, int) and span % (steps - 1) == 0:
-        return tuple(low + i * (span // (steps - 1)) for i in range(steps))
-    return tuple(float(f"{low + i * span / (steps - 1):.12g}") for i in range(steps))
-
-
-def parse_vary(arg: str) -> Vary:
-    """``KEY=SPEC`` from the command line into a :class:`Vary`."""
-    key, sep, spec = arg.partition("=")
-    if not sep or not key.strip() or not spec.strip():
-        raise _spec_error(arg, "missing '='")
-    parse_key_path(key, source="--vary")
-    spec = spec.strip()
-    if ":" in spec and not spec.startswith(("{", "[", '"', "'")):
-        values = parse_range(spec, arg)
-    else:
-        values = tuple(parse_value(v) for v in _split_top(spec))
-        if any(v == "" for v in values):
-            raise _spec_error(arg, "an empty value in the list")
-    if len(set(map(json.dumps, values))) != len(values):
-        raise _spec_error(arg, "a value appears twice")
-    return Vary(key.strip(), values)
-
-
-def grid(varies: Sequence[Vary]) -> list[dict[str, Any]]:
-    """Every combination of the swept values, the last key varying fastest."""
-    keys = [v.key for v in varies]
-    if len(set(keys)) != len(keys):
-        raise ScenarioError("--vary", next(k for k in keys if keys.count(k) > 1), "is given twice", has_value=False)
-    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(v.values for v in varies))]
 
 
 # ---------------------------------------------------------------- one point
@@ -150,7 +58,7 @@ def metric_columns() -> list[str]:
     """Names of the per-party metric columns (as ``Results.party_summary`` gives them, flattened)."""
     import numpy as np
 
-    from .metrics import party_metrics
+    from ..results.metrics import party_metrics
 
     x = np.linspace(-1.0, 1.0, 50)
     block = party_metrics(x, x, x, x + 2, x + 2, x, np.arange(50))
@@ -284,10 +192,11 @@ class SweepResult:
 
 
 def run_sweep(spec: SweepSpec, out_dir: str | Path, *, force: bool = False, runner: Runner | None = None,
-              quiet: bool = False) -> SweepResult:
-    """Run (or resume) a sweep and write its table; see the module docstring for the files."""
-    from tqdm import tqdm
+              progress: Callable[[int, int], None] | None = None) -> SweepResult:
+    """Run (or resume) a sweep and write its table; see the module docstring for the files.
 
+    ``progress(done, total)`` is called once before the first point and after each point.
+    """
     out_dir = Path(out_dir)
     raw, points, sha = prepare(spec)
     meta = spec.meta(sha)
@@ -298,16 +207,13 @@ def run_sweep(spec: SweepSpec, out_dir: str | Path, *, force: bool = False, runn
     _rewrite_checkpoint(checkpoint, done)
     atomic_write(out_dir / META_FILE, lambda f: f.write(json.dumps(meta, indent=2).encode()))
     todo = [(i, p) for i, p in enumerate(points) if i not in done]
-    bar = tqdm(total=len(points), initial=len(done), unit="point", desc="sweep", file=sys.stderr,
-               disable=True if quiet else None)
-    try:
-        for index, rows in (runner or in_process)(todo, raw, spec):
-            entry = {"point": index, "params": points[index], "rows": rows}
-            _append(checkpoint, entry)
-            done[index] = entry
-            bar.update(1)
-    finally:
-        bar.close()
+    report = progress or (lambda done, total: None)
+    report(len(done), len(points))
+    for index, rows in (runner or in_process)(todo, raw, spec):
+        entry = {"point": index, "params": points[index], "rows": rows}
+        _append(checkpoint, entry)
+        done[index] = entry
+        report(len(done), len(points))
     table = build_table(done, spec)
     return SweepResult(table, write_table(table, out_dir), resumed=len(points) - len(todo), computed=len(todo))
 
@@ -340,36 +246,3 @@ def metric_names(table) -> list[str]:
     """Metric columns of a sweep table (everything after the party column)."""
     cols = list(table.columns)
     return cols[cols.index("party") + 1:]
-
-
-
-SHOWN_PARTIES = 6
-
-
-def choose_parties(raw: dict, wanted: Sequence[str], *, source: str) -> tuple[list[str], str]:
-    """Parties to print and plot: those asked for (checked), else the first few; and a note if cut."""
-    names = scenario_from_dict(raw, source=source).party_names()
-    unknown = [p for p in wanted if p not in names]
-    if unknown:
-        raise ScenarioError("--party", unknown[0], f"is not a party of this scenario (parties: {', '.join(names)})",
-                            has_value=False)
-    if wanted:
-        return list(wanted), ""
-    if len(names) <= SHOWN_PARTIES:
-        return names, ""
-    return names[:SHOWN_PARTIES], (f"showing {SHOWN_PARTIES} of {len(names)} parties (all are in {CSV_FILE}); "
-                                   "choose others with --party")
-
-
-def format_points(table, keys: Sequence[str], metric: str, *, parties: Sequence[str] | None = None,
-                  max_rows: int = 30) -> str:
-    """A fixed-width view of one metric: one line per point, one column per party."""
-    if parties:
-        table = table[table["party"].isin(parties)]
-    wide = table.pivot_table(index=["point", *keys], columns="party", values=metric, aggfunc="first", sort=False)
-    wide = wide.reset_index().drop(columns="point")
-    shown = wide.head(max_rows)
-    text = shown.to_string(index=False, float_format=lambda v: f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.4g}")
-    if len(wide) > max_rows:
-        text += f"\n... {len(wide) - max_rows} more points (see {CSV_FILE})"
-    return f"{metric} by point and party:\n{text}"

@@ -12,140 +12,57 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from matplotlib import __version__ as mpl_version
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import PercentFormatter
 
-from .results import Results, atomic_write
-from .units import gbp_text
-
-FIG_SIZE = (8.0, 4.5)
-BAND_OUTER, BAND_INNER = "0.85", "0.6"
-PLOT_DIR = "plots"
-FORMATS = ("png", "svg")
-
-
-# boxplot's ``vert`` gave way to ``orientation`` in matplotlib 3.10
-_HORIZONTAL = {"orientation": "horizontal"} if tuple(map(int, mpl_version.split(".")[:2])) >= (3, 10) else {"vert": False}
-
-
-class NoMonthlyData(ValueError):
-    """The figure needs monthly cash flows, which this run did not keep (--no-monthly)."""
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def new_axes(figsize: tuple[float, float] = FIG_SIZE) -> Axes:
-    """Axes on a fresh Agg-backed figure (independent of pyplot's current backend)."""
-    fig = Figure(figsize=figsize, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig.add_subplot()
-
-
-def _gbp_text(x: float, _pos=None) -> str:
-    return gbp_text(x, digits=1)
-
-
-GBP = FuncFormatter(_gbp_text)
-
-
-def _monthly(results: Results, name: str) -> np.ndarray:
-    """A sims x parties x months array, or :class:`NoMonthlyData` when it was not kept."""
-    arr = results.arrays.get(name)
-    if arr is None or arr.ndim != 3 or arr.shape[0] != results.sims:
-        raise NoMonthlyData(f"this run kept no '{name}' per simulation "
-                            "(it was run with --no-monthly, or keep_components=False)")
-    return arr
-
-
-def party_reserves(results: Results) -> tuple[np.ndarray, np.ndarray]:
-    """Reserves and credit lines (GBP) per party, in ``results.party_names`` order."""
-    reserves, credit = [], []
-    for area in results.scenario.areas:
-        chain = area.supply_chain
-        funders = [chain.prime, *chain.subcontractors] + [s.investor for s in chain.subcontractors if s.investor]
-        reserves += [f.reserves_gbp for f in funders]
-        credit += [f.credit_line_gbp for f in funders]
-    return np.array(reserves), np.array(credit)
-
-
-def _who(results: Results, party: str | None) -> tuple[list[int], str]:
-    if party is None:
-        return list(range(len(results.party_names))), "all parties combined"
-    return [results.party_index(party)], party
-
-
-def _fan(ax: Axes, months: np.ndarray, paths: np.ndarray) -> None:
-    """Median with 5-95% and 25-75% bands of ``paths`` (sims x months)."""
-    p5, p25, p50, p75, p95 = np.percentile(paths, [5, 25, 50, 75, 95], axis=0)
-    ax.fill_between(months, p5, p95, color=BAND_OUTER, lw=0, label="5-95% of simulations")
-    ax.fill_between(months, p25, p75, color=BAND_INNER, lw=0, label="25-75%")
-    ax.plot(months, p50, color="black", lw=1.8, label="median")
-
-
-def _mark_pay_months(ax: Axes, results: Results) -> None:
-    pay = np.unique(results.cohort_pay_month)
-    ax.plot(pay, np.zeros(len(pay)), ls="none", marker="^", ms=8, color="black", mfc="white", clip_on=False,
-            transform=ax.get_xaxis_transform(), label="PbR settlement month")
-    for m in pay:
-        ax.axvline(m, color="0.5", lw=0.6, ls=(0, (1, 3)))
-
-
-def _month_axis(ax: Axes, label: str = "month from contract start") -> None:
-    ax.set_xlabel(label)
-    ax.grid(axis="y", color="0.9", lw=0.6)
-
-
-def _finish_gbp_histogram(ax: Axes, *, xlabel: str, title: str) -> Axes:
-    """GBP x axis, counts of simulations, title and legend: the finish of the distribution figures."""
-    ax.xaxis.set_major_formatter(GBP)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("number of simulations")
-    ax.set_title(title)
-    ax.legend(fontsize="small")
-    return ax
-
-
-def _finish_money_by_month(ax: Axes, *, ylabel: str, title: str, legend_loc: str = "best") -> Axes:
-    """GBP y axis, month x axis, title and legend: the common finish of the over-time figures."""
-    ax.yaxis.set_major_formatter(GBP)
-    ax.set_ylabel(ylabel)
-    _month_axis(ax)
-    ax.set_title(title)
-    ax.legend(fontsize="small", loc=legend_loc)
-    return ax
-
+from ..results import Results
+from .figures import (
+    BAND_OUTER,
+    FORMATS,
+    GBP,
+    HORIZONTAL,
+    PLOT_DIR,
+    NoMonthlyData,
+    fan,
+    finish_gbp_histogram,
+    finish_money_by_month,
+    gbp_tick,
+    mark_pay_months,
+    month_axis,
+    monthly,
+    new_axes,
+    party_reserves,
+    save_figure,
+    who,
+)
 
 # ---------------------------------------------------------------- cash position
 
 
 def cash_fan(results: Results, party: str | None = None, *, ax: Axes | None = None) -> Axes:
     """Fan chart of cumulative cash position: reserves + cumulative net cash flow (GBP) by month."""
-    net = _monthly(results, "monthly_net")
-    idx, label = _who(results, party)
+    net = monthly(results, "monthly_net")
+    idx, label = who(results, party)
     reserves, credit = (x[idx].sum() for x in party_reserves(results))
     cash = reserves + np.cumsum(net[:, idx, :].sum(axis=1), axis=1)
     ax = ax or new_axes()
     months = np.arange(cash.shape[1])
-    _fan(ax, months, cash)
-    ax.axhline(reserves, color="black", ls="--", lw=1.1, label=f"reserves at start ({_gbp_text(reserves)})")
+    fan(ax, months, cash)
+    ax.axhline(reserves, color="black", ls="--", lw=1.1, label=f"reserves at start ({gbp_tick(reserves)})")
     ax.axhline(0.0, color="black", ls=":", lw=1.3, label="reserves used up")
     if credit > 0:
-        ax.axhline(-credit, color="black", ls="-.", lw=1.1, label=f"credit line used up ({_gbp_text(-credit)})")
-    _mark_pay_months(ax, results)
-    return _finish_money_by_month(ax, ylabel="cash position (GBP)", title=f"Cash position over the contract: {label}")
+        ax.axhline(-credit, color="black", ls="-.", lw=1.1, label=f"credit line used up ({gbp_tick(-credit)})")
+    mark_pay_months(ax, results)
+    return finish_money_by_month(ax, ylabel="cash position (GBP)", title=f"Cash position over the contract: {label}")
 
 
 def commissioner_outlay(results: Results, *, ax: Axes | None = None) -> Axes:
     """Fan chart of the commissioner's cumulative payments (GBP, undiscounted) by month."""
     paid = np.cumsum(results.arrays["commissioner_paid"], axis=1)
     ax = ax or new_axes()
-    _fan(ax, np.arange(paid.shape[1]), paid)
-    _mark_pay_months(ax, results)
-    return _finish_money_by_month(ax, ylabel="cumulative payments (GBP)",
+    fan(ax, np.arange(paid.shape[1]), paid)
+    mark_pay_months(ax, results)
+    return finish_money_by_month(ax, ylabel="cumulative payments (GBP)",
                                   title="Commissioner: cumulative outlay (fee for service + PbR)", legend_loc="upper left")
 
 
@@ -153,7 +70,7 @@ def commissioner_outlay(results: Results, *, ax: Axes | None = None) -> Axes:
 
 
 def _npv(results: Results, party: str | None) -> tuple[np.ndarray, str]:
-    idx, label = _who(results, party)
+    idx, label = who(results, party)
     return results.arrays["npv"][:, idx].sum(axis=1), label
 
 
@@ -168,10 +85,10 @@ def npv_distribution(results: Results, party: str | None = None, *, ax: Axes | N
         ax.axvspan(lo, min(0.0, hi), facecolor="none", edgecolor="0.3", hatch="///", lw=0, zorder=0,
                    label=f"loss: P(NPV < 0) = {np.mean(npv < 0):.1%}")
     ax.set_xlim(lo, hi)
-    ax.axvline(npv.mean(), color="black", ls="--", lw=1.3, label=f"mean {_gbp_text(npv.mean())}")
+    ax.axvline(npv.mean(), color="black", ls="--", lw=1.3, label=f"mean {gbp_tick(npv.mean())}")
     p5 = np.percentile(npv, 5)
-    ax.axvline(p5, color="black", ls=":", lw=1.3, label=f"5th percentile {_gbp_text(p5)}")
-    return _finish_gbp_histogram(ax, xlabel="net present value over the contract (GBP)",
+    ax.axvline(p5, color="black", ls=":", lw=1.3, label=f"5th percentile {gbp_tick(p5)}")
+    return finish_gbp_histogram(ax, xlabel="net present value over the contract (GBP)",
                                  title=f"NPV distribution: {label}")
 
 
@@ -217,22 +134,22 @@ def peak_funding(results: Results, party: str | None = None, *, ax: Axes | None 
     p = results.party_index(party)
     ax.hist(peak[:, p], bins=min(60, max(10, results.sims // 25)), color="0.55", edgecolor="white", lw=0.3,
             label="simulations")
-    ax.axvline(peak[:, p].mean(), color="black", ls="--", lw=1.3, label=f"mean {_gbp_text(peak[:, p].mean())}")
+    ax.axvline(peak[:, p].mean(), color="black", ls="--", lw=1.3, label=f"mean {gbp_tick(peak[:, p].mean())}")
     p95 = np.percentile(peak[:, p], 95)
-    ax.axvline(p95, color="black", ls=":", lw=1.3, label=f"95th percentile {_gbp_text(p95)}")
-    ax.axvline(reserves[p], color="black", ls="-.", lw=1.3, label=f"reserves {_gbp_text(reserves[p])}")
+    ax.axvline(p95, color="black", ls=":", lw=1.3, label=f"95th percentile {gbp_tick(p95)}")
+    ax.axvline(reserves[p], color="black", ls="-.", lw=1.3, label=f"reserves {gbp_tick(reserves[p])}")
     if credit[p] > 0:
         total = reserves[p] + credit[p]
         ax.axvline(total, color="0.4", ls=(0, (5, 1, 1, 1, 1, 1)), lw=1.3,
-                   label=f"reserves + credit {_gbp_text(total)}")
-    return _finish_gbp_histogram(ax, xlabel="peak funding need: lowest cumulative net cash flow, negated (GBP)",
+                   label=f"reserves + credit {gbp_tick(total)}")
+    return finish_gbp_histogram(ax, xlabel="peak funding need: lowest cumulative net cash flow, negated (GBP)",
                                  title=f"Peak funding: {party}")
 
 
 def _peak_boxes(ax: Axes, results: Results, peak: np.ndarray, reserves: np.ndarray) -> Axes:
     names = results.party_names
     pos = np.arange(1, len(names) + 1)
-    ax.boxplot([peak[:, i] for i in range(len(names))], positions=pos, **_HORIZONTAL, whis=(5, 95), showfliers=False,
+    ax.boxplot([peak[:, i] for i in range(len(names))], positions=pos, **HORIZONTAL, whis=(5, 95), showfliers=False,
                widths=0.5, patch_artist=True, boxprops={"facecolor": "0.8", "hatch": "//"},
                medianprops={"color": "black", "lw": 1.8})
     ax.plot(reserves, pos, ls="none", marker="D", color="black", mfc="white", ms=7, label="reserves")
@@ -260,15 +177,15 @@ def pbr_vs_fee(results: Results, party: str | None = None, *, ax: Axes | None = 
     if party is None:
         return _pbr_by_cohort(ax, results)
     p = results.party_index(party)
-    fee = _monthly(results, "monthly_fee")[:, p]
-    pbr = _monthly(results, "monthly_pbr")[:, p]
+    fee = monthly(results, "monthly_fee")[:, p]
+    pbr = monthly(results, "monthly_pbr")[:, p]
     months = np.arange(fee.shape[1])
     ax.bar(months, pbr.mean(axis=0), width=0.9, color="0.8", edgecolor="0.2", hatch="///", lw=0.4,
            label="PbR received (mean)")
     _settlement_whiskers(ax, results, pbr)
     ax.step(months, fee.mean(axis=0), where="mid", color="black", lw=1.6, label="fee for service (mean)")
     ax.axhline(0, color="black", lw=0.6)
-    return _finish_money_by_month(ax, ylabel="received per month (GBP)",
+    return finish_money_by_month(ax, ylabel="received per month (GBP)",
                                   title=f"PbR receipts (by cohort settlement, C = cohort) vs fee for service: {party}")
 
 
@@ -297,7 +214,7 @@ def _pbr_by_cohort(ax: Axes, results: Results) -> Axes:
     ax.errorbar(starts, mean, yerr=[mean - lo, hi - mean], fmt="none", color="black", ecolor="black", capsize=2, lw=0.9,
                 label="cohort PbR 5-95%")
     try:
-        fee = _monthly(results, "monthly_fee")
+        fee = monthly(results, "monthly_fee")
         primes = [i for i, n in enumerate(results.party_names) if _is_prime(results, n)]
         prime_fee = fee[:, primes].sum(axis=1).mean(axis=0)
         window = np.array([prime_fee[s:s + period].sum() for s in starts])
@@ -308,7 +225,7 @@ def _pbr_by_cohort(ax: Axes, results: Results) -> Axes:
     ax.axhline(0, color="black", lw=0.6)
     ax.yaxis.set_major_formatter(GBP)
     ax.set_ylabel(f"GBP per cohort ({period}-month window)")
-    _month_axis(ax, "cohort start month (from contract start)")
+    month_axis(ax, "cohort start month (from contract start)")
     ax.set_title("PbR by cohort vs fee for service (whole scenario)")
     ax.legend(fontsize="small", loc="best")
     return ax
@@ -350,7 +267,7 @@ def cohort_outcomes(results: Results, measure: str = "binary", *, area: int = 0,
     if is_rate:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylabel(unit)
-    _month_axis(ax, "cohort start month (from contract start)")
+    month_axis(ax, "cohort start month (from contract start)")
     name = results.area_names[area]
     where = f" ({name})" if len(results.area_names) > 1 else ""
     ax.set_title(f"Cohort outcomes{where}: {measure} measure vs baseline")
@@ -393,11 +310,6 @@ def figure_specs(results: Results) -> list[tuple[str, str | None, object]]:
 def plot_files(results: Results) -> list[str]:
     """Paths (relative to the output folder) that :func:`save_plots` writes."""
     return [f"{PLOT_DIR}/{stem}.{ext}" for stem, _, _ in figure_specs(results) for ext in FORMATS]
-
-
-def save_figure(ax: Axes, path: Path) -> Path:
-    """Write the figure holding ``ax`` atomically, in the format its suffix names."""
-    return atomic_write(path, lambda f: ax.figure.savefig(f, format=path.suffix[1:], dpi=120))
 
 
 def save_plots(results: Results, out_dir: str | Path) -> tuple[list[Path], list[str]]:

@@ -17,9 +17,10 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .plots import party_reserves
-from .report import input_rows, kind_of, metric_rows
-from .results import Results, atomic_write
+from ..atomic import atomic_write
+from ..results import Results
+from .figures import party_reserves
+from .labels import input_rows, kind_of, metric_rows
 
 XLSX_FILE = "results.xlsx"
 PERCENTILES = (5, 25, 50, 75, 95)

@@ -1,0 +1,107 @@
+"""Commands over many runs: ``sweep`` and ``breakeven``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import PbrsimError
+from ..scenario import load_stressed
+from .common import fail, main
+from .progress import CountBar
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--vary", "varies", multiple=True, required=True, metavar="KEY=SPEC",
+              help="A key path and its values (repeatable: the grid is every combination): LOW:HIGH:STEPS, "
+                   "V1,V2,... or one VALUE, e.g. supply_chain.subcontractors.1.upfront_share=0.5:1.0:6")
+@click.option("--stress", "stresses", multiple=True, metavar="NAME", help="Apply a stress preset to every point.")
+@click.option("--sims", default=2_000, show_default=True, type=click.IntRange(min=1), help="Simulations per point.")
+@click.option("--seed", default=7, show_default=True, type=click.IntRange(min=0),
+              help="Seed, the same at every point (common random numbers).")
+@click.option("--out", "out_dir", default="sweep", show_default=True, type=click.Path(path_type=Path),
+              help="Folder for sweep.csv, sweep.parquet, the checkpoint and the plot.")
+@click.option("--force", is_flag=True, help="Start again over a sweep with other arguments already in --out.")
+@click.option("--scheduler", default="in-process", show_default=True,
+              help="'in-process', 'local' (a local Dask cluster) or a Dask scheduler address (tcp://host:8786).")
+@click.option("--plot", "plot_metric", default="prob_loss", show_default=True,
+              help="Metric to print and plot (lines for 1 key, heatmaps for 2); 'none' for no plot.")
+@click.option("--party", "parties", multiple=True, metavar="NAME",
+              help="Party to print and plot (repeatable; default: all, or the first 6). The table has every party.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def sweep(scenario: Path, varies: tuple[str, ...], stresses: tuple[str, ...], sims: int, seed: int, out_dir: Path,
+          force: bool, scheduler: str, plot_metric: str, parties: tuple[str, ...], quiet: bool) -> None:
+    """Run SCENARIO over a grid of values, every point on the same random numbers; resumable."""
+    from ..outputs.sweep_plots import save_sweep_plot
+    from ..outputs.text import choose_parties, format_points
+    from ..studies.distributed import runner_for
+    from ..studies.grid import parse_vary
+    from ..studies.sweep import SweepSpec, metric_columns, prepare, run_sweep
+
+    try:
+        spec = SweepSpec(str(scenario), tuple(parse_vary(v) for v in varies), sims, seed, tuple(stresses))
+        if plot_metric != "none" and plot_metric not in metric_columns():
+            raise PbrsimError(f"--plot: '{plot_metric}' is not a metric (metrics: {', '.join(metric_columns())})")
+        shown, note = choose_parties(prepare(spec)[0], parties, source=str(scenario))
+        with runner_for(scheduler) as runner:
+            with CountBar(unit="point", desc="sweep", quiet=quiet) as bar:
+                result = run_sweep(spec, out_dir, force=force, runner=runner, progress=bar)
+        keys = [v.key for v in spec.varies]
+        picture = None if plot_metric == "none" else save_sweep_plot(result.table, keys, plot_metric, out_dir,
+                                                                     parties=shown)
+    except PbrsimError as exc:
+        fail(str(exc))
+    points = len(result.table) // max(1, result.table["party"].nunique())
+    click.echo(f"sweep of {scenario}: {points} points x {sims:,} simulations, seed {seed} at every point "
+               f"({result.computed} run now, {result.resumed} from the checkpoint)")
+    if plot_metric != "none":
+        click.echo(format_points(result.table, keys, plot_metric, parties=shown))
+        if note:
+            click.echo(note)
+    click.echo(f"\nwrote {', '.join(str(p) for p in result.files)}" + (f" and {picture}" if picture else ""))
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--solve", "key", required=True, metavar="KEY", help="The key path to solve for.")
+@click.option("--target", "target_text", required=True, metavar="PARTY.METRIC<=VALUE",
+              help="e.g. 'prime.prob_loss<=0.1' or 'small_charity.prob_reserves_exhausted<=0.01' (or >=).")
+@click.option("--range", "range_text", metavar="LOW:HIGH", help="Search range (default 0:1 for shares and rates).")
+@click.option("--grid", default=5, show_default=True, type=click.IntRange(min=2),
+              help="Grid points checked before bisection (both ends included).")
+@click.option("--tol", type=click.FloatRange(min=0, min_open=True), help="Bisection tolerance (default range/1000).")
+@click.option("--stress", "stresses", multiple=True, metavar="NAME", help="Apply a stress preset first.")
+@click.option("--sims", default=2_000, show_default=True, type=click.IntRange(min=1), help="Simulations per evaluation.")
+@click.option("--seed", default=7, show_default=True, type=click.IntRange(min=0),
+              help="Seed, the same at every evaluation (common random numbers).")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the search as JSON here.")
+def breakeven(scenario: Path, key: str, target_text: str, range_text: str | None, grid: int, tol: float | None,
+              stresses: tuple[str, ...], sims: int, seed: int, json_path: Path | None) -> None:
+    """Find the value of KEY at which a party's metric meets a target (e.g. a price or an upfront share)."""
+    import json
+
+    from ..atomic import atomic_write
+    from ..studies.breakeven import default_range, parse_range_option, parse_target, solve, summary_dict
+    from ..studies.sweep import metric_columns
+
+    try:
+        sc, raw = load_stressed(scenario, stresses)
+        raw = {k: v for k, v in raw.items() if k != "stress"}
+        metrics = [m for m in metric_columns() if not m.startswith("commissioner_")]
+        target = parse_target(target_text, sc.party_names(), metrics)
+        low, high = parse_range_option(range_text, default_range(raw, key, source=str(scenario)), key)
+        result = solve(raw, key, target, low=low, high=high, sims=sims, seed=seed, source=str(scenario),
+                       grid=grid, xtol=tol)
+        if json_path is not None:
+            text = json.dumps(summary_dict(result), indent=2)
+            atomic_write(json_path, lambda f: f.write(text.encode()))
+    except PbrsimError as exc:
+        fail(str(exc))
+    click.echo(f"{sc.name}: {sims:,} simulations per evaluation, seed {seed} at every value "
+               f"({len(result.evaluations)} evaluations)")
+    for e in sorted(result.evaluations, key=lambda e: e.x):
+        se = "" if e.se is None else f" (s.e. {e.se:.2g})"
+        click.echo(f"  {key} = {e.x:<10.6g} {target.metric} = {e.metric:.4g}{se}  {'meets' if e.met else 'misses'}")
+    click.echo(result.message())

@@ -1,0 +1,100 @@
+"""Orchestration: scenario -> arrays -> compiled kernels -> :class:`Results`.
+
+Seeding lives here: one ``SeedSequence(seed)`` spawns one stream per block of
+``BLOCK_SIZE`` simulations, so results depend on the seed alone, never on threads or on
+how a run is cut into chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..kernels import simulate_blocks
+from ..results import Results
+from ..scenario import Scenario
+from .checkpoint import Checkpoint
+from .model_arrays import build_model_arrays
+from .outputs import allocate_outputs, check_memory, chunk_view, stored_fields
+
+BLOCK_SIZE = 64
+CHUNK_BLOCKS = 16
+MODES = ("aggregate", "individual")
+
+
+def block_generators(seed: int, first_block: int, n_blocks: int) -> tuple[np.random.Generator, ...]:
+    """Generators for blocks ``first_block ..``: child b of ``SeedSequence(seed)``.
+
+    Same as ``SeedSequence(seed).spawn(n)[b]``, so block b's stream never depends on how
+    many simulations the run has: the first N simulations of any run with a seed agree.
+    A tuple, not a ``numba.typed.List``: a typed List compiles its methods in every new
+    process (~0.4 s), while a tuple's type is part of the kernel's cached signature.
+    """
+    blocks = range(first_block, first_block + n_blocks)
+    return tuple(np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b,))) for b in blocks)
+
+
+def run_checkpoint(folder, scenario: Scenario, *, sims: int, seed: int, keep_monthly: bool, keep_components: bool) -> Checkpoint:
+    """A :class:`Checkpoint` keyed on everything that determines a run's numbers."""
+    key = Checkpoint.run_key(scenario.model_dump_json(), seed=seed, sims=sims, keep_monthly=keep_monthly,
+                             keep_components=keep_components, block_size=BLOCK_SIZE, chunk_blocks=CHUNK_BLOCKS)
+    return Checkpoint(folder, key)
+
+
+def with_mode(scenario: Scenario, mode: str | None) -> Scenario:
+    """``scenario`` with its ``[simulation] mode`` replaced (``None``: unchanged)."""
+    if mode is None or mode == scenario.simulation.mode:
+        return scenario
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES} (got {mode!r})")
+    simulation = scenario.simulation.model_copy(update={"mode": mode})
+    return scenario.model_copy(update={"simulation": simulation})
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    sims: int,
+    seed: int,
+    keep_monthly: bool = True,
+    keep_components: bool = True,
+    progress: Callable[[int], None] | None = None,
+    checkpoint: Checkpoint | None = None,
+    mode: str | None = None,
+) -> Results:
+    """Run ``sims`` Monte Carlo simulations of a scenario.
+
+    Parameters
+    ----------
+    scenario : a validated :class:`Scenario`.
+    sims : number of simulations (>= 1).
+    seed : the run's seed; the same seed gives bit-identical results on any thread count.
+    keep_monthly : keep monthly net cash flows per party (sims x parties x months, GBP).
+    keep_components : also keep monthly fee, PbR and cost flows per party.
+    progress : called with the number of simulations finished after each chunk.
+    checkpoint : where finished chunks are saved and, when present, loaded instead of rerun.
+    mode : ``"aggregate"`` or ``"individual"`` to override ``scenario.simulation.mode``.
+    """
+    if sims < 1:
+        raise ValueError(f"sims must be >= 1 (got {sims})")
+    scenario = with_mode(scenario, mode)
+    individual = scenario.simulation.mode == "individual"
+    m, calendar = build_model_arrays(scenario)
+    check_memory(m, sims, keep_monthly=keep_monthly, keep_components=keep_components)
+    out = allocate_outputs(m, sims, keep_monthly=keep_monthly, keep_components=keep_components)
+    total_blocks = -(-sims // BLOCK_SIZE)
+    for first_block in range(0, total_blocks, CHUNK_BLOCKS):
+        n_blocks = min(CHUNK_BLOCKS, total_blocks - first_block)
+        start, stop = first_block * BLOCK_SIZE, min(sims, (first_block + n_blocks) * BLOCK_SIZE)
+        chunk = chunk_view(out, start, stop, keep_monthly, keep_components)
+        stored = stored_fields(chunk, keep_monthly, keep_components)
+        if checkpoint is None or not checkpoint.load_into(stored, first_block):
+            gens = block_generators(seed, first_block, CHUNK_BLOCKS)  # always as many: one kernel type
+            simulate_blocks(gens, BLOCK_SIZE, m, chunk, keep_monthly, keep_components, individual)
+            if checkpoint is not None:
+                checkpoint.save(stored, first_block)
+        if progress is not None:
+            progress(stop - start)
+    return Results.from_outputs(scenario, out._asdict(), cohort_start_month=calendar.cohort_start,
+                                cohort_pay_month=calendar.cohort_pay_month, seed=seed, sims=sims)

@@ -1,0 +1,82 @@
+"""Where numba keeps the compiled kernels, so that an edit anywhere invalidates what it touches.
+
+numba stamps each cached function with a hash of *its own* source file only. A kernel that
+calls into another file (``simulate_blocks`` -> ``cohorts.settle`` -> ``payments``...) is
+compiled with its callees inside it, so editing a callee left the caller's stale machine
+code in the cache; and a type in a kernel's signature that moved module (``ModelArrays``)
+made the old cache index unreadable (``ModuleNotFoundError`` while unpickling it).
+
+The fix: the cache lives in a folder named after a digest of every source the compiled
+code depends on (the kernel files and the files defining the records they receive) and
+numba's version. Any edit gives a new folder, hence a fresh compile; an unchanged tree
+finds its folder again and compiles nothing. Uses numba's public ``config.CACHE_DIR``,
+read when a ``cache=True`` function is decorated; it is restored afterwards, so other
+numba code in the process is unaffected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numba
+
+PREFIX = "pbrsim-numba-"
+
+
+def source_digest(sources: Iterable[Path]) -> str:
+    """SHA-256 (16 hex digits) over the numba version and each source's name and bytes."""
+    h = hashlib.sha256(numba.__version__.encode())
+    for path in sorted(sources, key=lambda p: p.name):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".probe-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+        return True
+    except OSError:
+        return False
+
+
+def cache_base(package_dir: Path) -> tuple[Path, bool]:
+    """(folder for digest-named caches, whether old digests there may be pruned).
+
+    ``NUMBA_CACHE_DIR`` when the user set one; else the package's own ``__pycache__`` when
+    writable (an install of its own: old digests are pruned); else a user cache folder.
+    """
+    if numba.config.CACHE_DIR:
+        return Path(numba.config.CACHE_DIR), False
+    in_tree = package_dir / "__pycache__"
+    if _writable(in_tree):
+        return in_tree, True
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pbrsim", False
+
+
+def _prune(base: Path, keep: Path) -> None:
+    for old in base.glob(PREFIX + "*"):
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def compiled_cache(package_dir: Path, sources: Iterable[Path]) -> Iterator[Path]:
+    """Decorate kernels inside this block to cache them under a folder keyed by ``sources``."""
+    base, prune = cache_base(package_dir)
+    folder = base / (PREFIX + source_digest(sources))
+    if prune:
+        _prune(base, folder)
+    before = numba.config.CACHE_DIR
+    numba.config.CACHE_DIR = str(folder)
+    try:
+        yield folder
+    finally:
+        numba.config.CACHE_DIR = before

@@ -1,0 +1,103 @@
+"""numba's cache across processes: a second process compiles nothing, an edit recompiles.
+
+numba stamps a cached function with its own file only; ``simulator/kernels/cache.py`` keys
+the cache folder on every source the compiled code depends on. Shown here on a two-file
+package (a caller in one file, its callee in another: the shape of ``simulate_blocks``),
+which compiles in a second rather than the engine's minute, then on the engine itself.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from simulator.kernels import SOURCES
+from simulator.kernels.cache import source_digest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+INIT = """
+from pathlib import Path
+from simulator.kernels.cache import compiled_cache
+_here = Path(__file__).resolve().parent
+with compiled_cache(_here, sorted(_here.glob("*.py"))):
+    from .caller import twice
+"""
+CALLER = """
+from numba import njit
+from .callee import base
+
+@njit(cache=True)
+def twice(x):
+    return 2 * base(x)
+"""
+CALLEE = """
+from numba import njit
+
+@njit(cache=True)
+def base(x):
+    return x + {offset}
+"""
+PROBE = """
+import json
+from toy import twice
+value = twice(1.0)
+stats = twice.stats
+print(json.dumps({"value": value, "hits": sum(stats.cache_hits.values()), "misses": sum(stats.cache_misses.values())}))
+"""
+
+
+def _run(folder: Path, code: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _toy(folder: Path, offset: int) -> None:
+    pkg = folder / "toy"
+    pkg.mkdir(exist_ok=True)
+    (pkg / "__init__.py").write_text(INIT)
+    (pkg / "caller.py").write_text(CALLER)
+    (pkg / "callee.py").write_text(CALLEE.format(offset=offset))
+
+
+def test_editing_a_callee_in_another_file_recompiles_its_caller(tmp_path):
+    _toy(tmp_path, offset=1)
+    first = _run(tmp_path, PROBE)
+    second = _run(tmp_path, PROBE)
+    assert (first["value"], first["misses"]) == (4.0, 1)
+    assert (second["value"], second["hits"], second["misses"]) == (4.0, 1, 0)  # the cache served it
+    _toy(tmp_path, offset=10)  # only the callee's file changes
+    edited = _run(tmp_path, PROBE)
+    assert edited["value"] == 22.0, "stale machine code of the caller was served from the cache"
+    assert not list((tmp_path / "toy" / "__pycache__").glob("pbrsim-numba-*"))[1:], "old digests are pruned"
+
+
+def test_the_digest_follows_every_source_and_only_them(tmp_path):
+    files = []
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text(f"# {name}\n")
+        files.append(tmp_path / name)
+    before = source_digest(files)
+    assert source_digest(list(reversed(files))) == before
+    files[1].write_text("# b.py edited\n")
+    assert source_digest(files) != before
+    names = {p.name for p in SOURCES}
+    assert {"simulate.py", "cohorts.py", "payments.py", "records.py"} <= names
+
+
+def test_a_second_process_compiles_no_kernel():
+    code = textwrap.dedent("""
+        import json
+        from simulator import load_scenario, simulate
+        from simulator.kernels import simulate_blocks
+        for mode in ("aggregate", "individual"):
+            simulate(load_scenario("scenarios/tr_crc_default.toml"), sims=64, seed=1, mode=mode)
+        stats = simulate_blocks.stats
+        print(json.dumps({"hits": sum(stats.cache_hits.values()), "misses": sum(stats.cache_misses.values())}))
+    """)
+    _run(ROOT, code)  # warms the cache if this test runs first
+    again = _run(ROOT, code)
+    assert again["misses"] == 0 and again["hits"] >= 1, again  # loaded from the cache, never compiled
