@@ -97,3 +97,33 @@ def _power_section(result, curve, parties) -> Section:
             for r in result.parties.itertuples()]
     return Section("Power: paid for real work, or by luck?", words, [curve, parties],
                    [(head, rows), (["party", "effect", "mean NPV", "P(loss)"], prow)])
+
+
+# ---------------------------------------------------------------- compare
+
+COMPARE_FILES = ("compare.png", "compare.svg")
+
+
+def write_compare_outputs(result, out_dir: str | Path, *, report: bool) -> list[Path]:
+    """compare.png/svg (mean NPV differences), and report.html when asked."""
+    from .compare_plots import plot_compare
+    from .study_text import METRIC_NAMES, metric_value
+
+    ax = plot_compare(result.to_frame())
+    written = save_study_figure(ax, out_dir, "compare")
+    if report:
+        first = result.labels[0]
+        words = [f"Every design ran {result.sims:,} simulations with seed {result.seed}. Differences are from "
+                 f"'{first}', each with its paired standard error (the spread of the per-simulation differences), "
+                 "which is far below either level's standard error when the designs share their simulated outcomes.",
+                 *result.warnings]
+        rows = [[r.who, METRIC_NAMES.get(r.metric, r.metric), r.design, metric_value(r.metric, r.value, r.se),
+                 "reference" if r.design == first else metric_value(r.metric, r.diff, r.diff_se)]
+                for r in result.table.itertuples()]
+        head = ["party", "metric", "design", "level ± s.e.", f"minus '{first}' ± paired s.e."]
+        meta = (f"Designs: {', '.join(result.labels)}; {result.sims:,} simulations each, seed {result.seed} "
+                "for every design.")
+        written.append(write_study_report(out_dir, "pbrsim design comparison", meta,
+                                          [Section("Which design is better, and by how much?", words, [ax],
+                                                   [(head, rows)])]))
+    return written

@@ -100,3 +100,48 @@ def _needed_text(r) -> str:
     se = "" if not math.isfinite(r.se) else f"s.e. {r.se:.2g}; "
     text = f"{level} at {r.effect:.3g} ({se}95% {number(r.ci_low)} to {number(r.ci_high)})"
     return text + (f" [{r.note}]" if r.note else "")
+
+
+# ---------------------------------------------------------------- compare
+
+METRIC_NAMES = {
+    "npv_gbp_mean": "mean NPV", "prob_loss": "P(loss)", "cvar_5_gbp": "CVaR 5%", "peak_funding_gbp_mean": "peak funding",
+    "prob_reserves_exhausted": "P(reserves out)", "total_paid_gbp_mean": "total outlay",
+    "npv_paid_gbp_mean": "outlay NPV", "outcome_payments_gbp_mean": "outcome payments",
+    "effect_points_mean": "true fall in binary rate (points)", "reoffences_avoided_mean": "reoffences avoided",
+    "outlay_per_point_gbp": "outlay per point of reduction", "outlay_per_reoffence_avoided_gbp": "outlay per reoffence avoided",
+    "outcome_payments_per_point_gbp": "outcome payments per point",
+    "outcome_payments_per_reoffence_avoided_gbp": "outcome payments per reoffence avoided",
+}
+
+
+def metric_value(metric: str, x: float, se: float | None = None) -> str:
+    """A metric's value as a reader wants it: money, a chance, or a plain number."""
+    if metric.startswith("prob_"):
+        return pct(x, se)
+    if metric.endswith(("_gbp", "_gbp_mean")):
+        return money(x, se)
+    if x is None or not math.isfinite(x):
+        return "-"
+    return f"{x:,.2f}" + ("" if se is None or not math.isfinite(se) else f" ±{se:,.2f}")
+
+
+def design_codes(labels: Sequence[str]) -> dict[str, str]:
+    """Short names for the designs in tables: A, B, C, ... (AA, AB, ... past Z)."""
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return {label: letters[i] if i < 26 else letters[i // 26 - 1] + letters[i % 26] for i, label in enumerate(labels)}
+
+
+def format_compare(result) -> str:
+    """Per party and for the commissioner: each design's level (± s.e.) and its difference (± paired s.e.)."""
+    codes = design_codes(result.labels)
+    first = codes[result.labels[0]]
+    out = []
+    for who, rows in result.table.groupby("who", sort=False):
+        body = []
+        for r in rows.itertuples():
+            diff = "" if codes[r.design] == first else metric_value(r.metric, r.diff, r.diff_se)
+            body.append([METRIC_NAMES.get(r.metric, r.metric), codes[r.design], metric_value(r.metric, r.value, r.se),
+                         diff])
+        out += ["", f"{who}:", columns(["metric", "design", "level ± s.e.", f"minus {first} ± paired s.e."], body)]
+    return "\n".join(out[1:])
