@@ -127,3 +127,40 @@ def write_compare_outputs(result, out_dir: str | Path, *, report: bool) -> list[
                                           [Section("Which design is better, and by how much?", words, [ax],
                                                    [(head, rows)])]))
     return written
+
+
+# ---------------------------------------------------------------- incentives
+
+INCENTIVE_FILES = ("incentives.png", "incentives.svg")
+
+
+def incentive_figure_names(labels) -> tuple[str, ...]:
+    """incentives.png/svg for the first design, incentives_2.png/svg ... for the others."""
+    stems = ["incentives"] + [f"incentives_{i + 1}" for i in range(1, len(labels))]
+    return tuple(f"{s}.{fmt}" for s in stems for fmt in ("png", "svg"))
+
+
+def write_incentive_outputs(result, out_dir: str | Path, *, report: bool) -> list[Path]:
+    """One figure per design (incentives.png/svg, incentives_2.png/svg, ...), and report.html when asked."""
+    from .incentives_plots import plot_incentives
+    from .study_text import incentive_words
+
+    written, sections = [], []
+    answers = result.answers()
+    for i, label in enumerate(result.labels):
+        ax = plot_incentives(result.table, design=label)
+        written += save_study_figure(ax, out_dir, "incentives" if i == 0 else f"incentives_{i + 1}")
+        rows = result.table[result.table["design"] == label]
+        body = [[r.series, "-" if r.multiplier != r.multiplier else f"{r.multiplier:.0%}", money(r.spend_gbp),
+                 money(r.npv_gbp_mean, r.npv_gbp_se), money(r.npv_gain_gbp, r.npv_gain_se), pct(r.prob_loss),
+                 f"{r.true_effect_points:+.2f}", f"{r.binary_vs_baseline_points:+.2f}",
+                 money(r.commissioner_outlay_gbp_mean)] for r in rows.itertuples()]
+        head = ["spend changed on", "share of contracted", "mean spend per case", "mean NPV", "gain ± paired s.e.",
+                "P(loss)", "true effect (points)", "binary vs baseline (points)", "commissioner outlay"]
+        sections.append(Section(f"Design: {label}", incentive_words(answers[label]), [ax], [(head, body)]))
+    if report:
+        meta = (f"Provider: {result.party}; designs: {', '.join(result.labels)}; {result.sims:,} simulations per "
+                f"spend level, seed {result.seed} at every level.")
+        written.append(write_study_report(out_dir, "pbrsim incentives study: what does the design reward?", meta,
+                                          sections))
+    return written

@@ -145,3 +145,82 @@ def format_compare(result) -> str:
                          diff])
         out += ["", f"{who}:", columns(["metric", "design", "level ± s.e.", f"minus {first} ± paired s.e."], body)]
     return "\n".join(out[1:])
+
+
+# ---------------------------------------------------------------- incentives
+
+
+def _spend(point: dict, contracted: dict) -> str:
+    return (f"{point['multiplier']:.0%} of the contracted spend per case ({gbp_exact(point['spend_gbp'])} a case on "
+            f"average against {gbp_exact(contracted['spend_gbp'])})")
+
+
+def _reoffending(point: dict, contracted: dict) -> str:
+    change = point["true_effect_points"] - contracted["true_effect_points"]
+    return (f"the true reoffending rate {'rises' if change < 0 else 'falls'} {abs(change):.1f} points against spending "
+            f"as contracted, and the cohorts' measured binary rate sits {point['binary_vs_baseline_points']:+.1f} "
+            f"points against the baseline ({contracted['binary_vs_baseline_points']:+.1f} as contracted)")
+
+
+def incentive_words(a: dict) -> list[str]:
+    """The answers of one design in plain sentences (see ``studies.incentive_answers``)."""
+    c, u, party = a["contracted"], a["best_uniform"], a["party"]
+    gain = f"{gbp_exact(u['npv_gain_gbp'])} (paired s.e. {gbp_exact(u['npv_gain_se'])})"
+    if a["rewards_cutting"]:
+        cut = (f"Yes, this design rewards cutting spend: {party}'s mean NPV is highest at {_spend(u, c)}, {gain} above "
+               f"spending as contracted, while {_reoffending(u, c)}. This is the SMF (2013) finding.")
+    elif u["multiplier"] < 1.0:
+        cut = (f"Not clearly: {party}'s mean NPV is highest at {_spend(u, c)}, but the gain, {gain}, is within "
+               "two paired standard errors of spending as contracted.")
+    else:
+        low = a["lowest_uniform"]
+        cut = (f"No, this design does not reward cutting spend: {party}'s mean NPV is highest at {_spend(u, c)}; "
+               f"cutting to {low['multiplier']:.0%} would change it by {gbp_exact(low['npv_gain_gbp'])} "
+               f"(paired s.e. {gbp_exact(low['npv_gain_se'])}).")
+    h, e = a["best_hardest"], a["best_easiest"]
+    parks = a["rewards_parking_hardest"]
+    park = (f"{'Yes' if parks else 'No'}, it {'rewards' if parks else 'does not reward'} parking the hardest segment "
+            f"({a['hardest_segment']}): spending {h['multiplier']:.0%} of the contracted level there alone changes "
+            f"{party}'s mean NPV by {gbp_exact(h['npv_gain_gbp'])} (paired s.e. {gbp_exact(h['npv_gain_se'])}).")
+    cream = (f"Its best spend on the easiest segment ({a['easiest_segment']}) is {e['multiplier']:.0%} of contracted "
+             f"against {h['multiplier']:.0%} on the hardest: "
+             + ("it rewards concentrating on the easiest cases." if a["rewards_concentrating_on_easiest"]
+                else "it does not tilt effort towards the easiest cases."))
+    b = a["best"]
+    spends = ", ".join(f"{s} {gbp_exact(v)}" for s, v in b["spend_by_segment_gbp"].items())
+    best = (f"At the NPV-maximising spend ({spends} a case) {party}'s mean NPV is {gbp_exact(b['npv_gbp_mean'])} "
+            f"({gbp_exact(b['npv_gain_gbp'])} above contracted, s.e. {gbp_exact(b['npv_gain_se'])}); the commissioner "
+            f"pays {gbp_exact(b['commissioner_outlay_gbp_mean'])} ({gbp_exact(b['commissioner_outlay_change_gbp'])} "
+            f"against contracted spend) and {_reoffending(b, c)}.")
+    return [cut, park, cream, best]
+
+
+def format_incentives(result) -> str:
+    """Per design: the answers in words, then a table of the uniform-spend series."""
+    out = []
+    for label, a in result.answers().items():
+        rows = result.table[(result.table["design"] == label) & (result.table["series"] == "all segments")]
+        body = [[f"{r.multiplier:.0%}", gbp_exact(r.spend_gbp), money(r.npv_gbp_mean, r.npv_gbp_se),
+                 money(r.npv_gain_gbp, r.npv_gain_se), pct(r.prob_loss), f"{r.true_effect_points:+.2f}",
+                 f"{r.binary_vs_baseline_points:+.2f}", gbp_exact(r.commissioner_outlay_gbp_mean)] for r in rows.itertuples()]
+        head = ["spend", "per case", f"{result.party} mean NPV", "gain ± paired s.e.", "P(loss)", "true effect (pts)",
+                "binary vs baseline (pts)", "commissioner outlay"]
+        out += ["", f"design: {label}", *(f"- {s}" for s in incentive_words(a)),
+                "spend on every segment together:", columns(head, body)]
+    if len(result.labels) > 1:
+        out += ["", "how the answers change with the design:", incentive_summary(result)]
+    return "\n".join(out[1:])
+
+
+def incentive_summary(result) -> str:
+    """One line per design: the best uniform spend, its gain and reoffending, and the three answers."""
+    body = []
+    for label, a in result.answers().items():
+        u = a["best_uniform"]
+        body.append([label, f"{u['multiplier']:.0%}", money(u["npv_gain_gbp"], u["npv_gain_se"]),
+                     f"{u['binary_vs_baseline_points']:+.1f}", "yes" if a["rewards_cutting"] else "no",
+                     "yes" if a["rewards_parking_hardest"] else "no",
+                     "yes" if a["rewards_concentrating_on_easiest"] else "no"])
+    head = ["design", "best spend (all)", "gain ± paired s.e.", "binary vs baseline there", "rewards cutting",
+            "parks hardest", "favours easiest"]
+    return columns(head, body)

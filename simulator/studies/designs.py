@@ -9,6 +9,7 @@ labelled raw table; :func:`variants` builds the designs a command line names:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,9 +87,16 @@ def variants(files: Sequence[str | Path], *, stresses: Sequence[str] = (), sets:
     for spec in sets:
         overrides = parse_set(spec)
         raw = apply_overrides(first.raw, overrides, source="--set")
-        label = f"{first.label} [{'; '.join(f'{k}={v}' for k, v in overrides.items())}]"
+        label = f"{first.label} [{'; '.join(f'{k}={_text(v)}' for k, v in overrides.items())}]"
         designs.append(_checked(Design(label, raw, first.source, first.sha256)))
     return _unique_labels(designs)
+
+
+def _text(value: Any) -> str:
+    """A value as the user wrote it in TOML: true/false, numbers, words, inline tables as JSON."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return json.dumps(value) if isinstance(value, dict | list) else str(value)
 
 
 def _checked(design: Design) -> Design:
