@@ -14,10 +14,13 @@ foundation), the supply chain (``supply_chain.*``: shares, upfront, financing, c
 reserves), the baseline's stretch, the settlement calendar (processing lag, settlement
 interval, fee lag, conviction wait, follow-up) or the discount rate draw identical cohorts,
 shocks and effects. Anything that changes what is drawn or how many draws come before it
-(effects, shocks, volumes, segments, baseline estimation size, term, bedding-in, cohort
-period, mode, areas; costs when a segment has a ``spend_effect`` table) gives the designs
-the same seed but different outcomes: the comparison then carries outcome noise too, the
-paired s.e. still measures it honestly, and the result says so in ``warnings``.
+(effects, shocks, volumes, segment rates and shares, term, bedding-in, cohort period, mode,
+areas; costs when a segment has a ``spend_effect`` table) gives the designs the same seed but
+different outcomes: the comparison then carries outcome noise too, the paired s.e. still
+measures it honestly, and the result says so in ``warnings``. The check itself is empirical
+(:func:`_shares_outcomes` compares the drawn cohorts and effects), so it is right for
+borderline cases too: a different baseline estimation size changes the baselines but
+usually leaves the cohorts' draws in step.
 """
 
 from __future__ import annotations
