@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 
 Z = 2.0  # a gain counts when it exceeds Z paired standard errors
+ALL_SEGMENTS = "all segments"  # series names of the incentives table
+BEST = "NPV-maximising spend"
 
 
 def _best(rows):
@@ -35,8 +37,6 @@ def _gains(r) -> bool:
 
 def answers(rows, provider, party: str) -> dict:
     """Flags and the points behind them for one design's rows of the incentives table."""
-    from .incentives import ALL_SEGMENTS, BEST
-
     uniform = rows[rows["series"] == ALL_SEGMENTS]
     contracted = uniform[uniform["multiplier"] == 1.0].iloc[0]
     best_uniform = _best(uniform)

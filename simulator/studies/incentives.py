@@ -27,11 +27,10 @@ from ..results.metrics import mean_se, probability
 from ..scenario import Scenario
 from .designs import Design, as_design
 from .drawing import draw
+from .incentive_answers import ALL_SEGMENTS, BEST, answers
 from .tables import open_folder, write_csv, write_json
 from .value import true_reductions
 
-ALL_SEGMENTS = "all segments"
-BEST = "NPV-maximising spend"
 DEFAULT_MULTIPLIERS = tuple(round(0.5 + 0.1 * i, 2) for i in range(11))
 FILES = ("incentives.csv", "incentives.json")
 
@@ -68,8 +67,6 @@ class IncentivesResult:
 
     def answers(self) -> dict[str, dict]:
         """Per design: does it reward cutting spend, parking the hardest, concentrating on the easiest?"""
-        from .incentive_answers import answers
-
         return {label: answers(self.table[self.table["design"] == label], p, self.party)
                 for label, p in zip(self.labels, self.providers, strict=True)}
 
