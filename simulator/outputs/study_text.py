@@ -20,7 +20,7 @@ def columns(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     rows = [list(head), *[list(r) for r in rows]]
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-             for r in rows]
+             .rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
