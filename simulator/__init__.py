@@ -13,10 +13,14 @@ from .outputs import study_plots as _study_plots  # noqa: F401  (registers the s
 from .results import Results
 from .scenario import Scenario, apply_stresses, load_scenario, load_stressed, scenario_from_dict
 from .studies import SweepSpec, parse_target, run_sweep, solve
+from .studies.compare import CompareResult, compare
+from .studies.incentives import IncentivesResult, incentives
 from .studies.power import PowerResult, power
 
 __all__ = [
     "__version__",
+    "CompareResult",
+    "IncentivesResult",
     "OutputError",
     "PbrsimError",
     "PowerResult",
@@ -25,6 +29,8 @@ __all__ = [
     "ScenarioError",
     "SweepSpec",
     "apply_stresses",
+    "compare",
+    "incentives",
     "load_scenario",
     "load_stressed",
     "parse_target",

@@ -60,9 +60,17 @@ def plot_power(table, ax: Axes | None = None, *, area: str | None = None) -> Axe
     return ax
 
 
+SHOWN_PARTIES = 6
+
+
 def plot_power_parties(table, ax: Axes | None = None, *, metric: str = "prob_loss") -> Axes:
-    """Each party's chance of a loss (or mean NPV, ``metric='npv_gbp_mean'``) against the true effect."""
+    """Each party's chance of a loss (or mean NPV, ``metric='npv_gbp_mean'``) against the true effect.
+
+    At most the first six parties are drawn (a national run has dozens); the table has them all.
+    """
     col = effect_column(table)
+    names = list(dict.fromkeys(table["party"]))
+    table = table[table["party"].isin(names[:SHOWN_PARTIES])]
     se_col = "prob_loss_se" if metric == "prob_loss" else "npv_gbp_se"
     ax = ax or new_axes()
     styles = ["-", "--", ":", "-."]
@@ -79,7 +87,8 @@ def plot_power_parties(table, ax: Axes | None = None, *, metric: str = "prob_los
         ax.axhline(0, color="0.5", lw=0.8)
         ax.set_ylabel("mean NPV (GBP)")
     ax.set_xlabel(EFFECT_LABELS[col])
-    ax.set_title("Each party's risk against the true effect")
+    shown = "" if len(names) <= SHOWN_PARTIES else f" (first {SHOWN_PARTIES} of {len(names)} parties)"
+    ax.set_title(f"Each party's risk against the true effect{shown}")
     ax.grid(color="0.9", lw=0.6)
     ax.legend(fontsize="small")
     return ax
