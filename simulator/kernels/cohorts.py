@@ -8,7 +8,7 @@ import numpy as np
 from numba import njit
 
 from .individual import individual_outcome, prepare_counts
-from .outcomes import clip_rate, count_variance, lognormal_factor
+from .outcomes import clip_rate, count_variance, lognormal_factor, segment_effect
 from .payments import (
     binary_payment,
     binary_standard_error,
@@ -115,11 +115,12 @@ def cohort_size(vol, start, length):
 
 @njit(cache=True)
 def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, effect_freq, s, out, net_c,
-                          individual, tables, terms_table):
+                          individual, tables, terms_table, effect_z):
     """Draw every cohort of area ``a`` and settle its PbR; fills ``net_c`` (GBP per cohort).
 
     ``individual``: draw offenders one by one (``tables``: :class:`~.individual.CountTables`).
     ``terms_table``: this area's rows of :func:`cohort_terms_table`.
+    ``effect_z``: this simulation's standard normal for the per-segment effect bought by spend.
 
     Only scalars go to the per-cohort helpers, and arrays are taken out of ``m`` and ``out``
     once: passing those tuples on, or reading an array from them, costs an atomic
@@ -127,6 +128,7 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, effe
     """
     rate, mu_row, alpha, share = m.seg_rate[a], m.seg_mu[a], m.seg_alpha[a], m.seg_share[a]
     spread = m.seg_spread[a]
+    seg_points, seg_sd = m.seg_effect_points[a], m.seg_effect_sd[a]
     starts, lengths, n_seg = m.cohort_start, m.cohort_len, m.n_segments[a]
     trend, shock_sd = m.trend_per_year, m.cohort_shock_sd
     n_out, pbr_out, bin_out = out.cohort_n[s, a], out.cohort_pbr[s, a], out.cohort_binary[s, a]
@@ -147,7 +149,7 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, effe
         e_bin = e_off = e_sq = 0.0
         for g in range(n_seg):
             n_g = int(round(size * share[g]))
-            p = clip_rate(rate[g] + shock / 100.0)
+            p = clip_rate(rate[g] + (shock - segment_effect(seg_points[g], seg_sd[g], effect_z)) / 100.0)
             mu = max(1.0, mu_row[g] * (1.0 - effect_freq))
             if individual:
                 r, o = individual_outcome(gen, n_g, p, spread[g], tables.cdf[g], tables.guide[g], tables.table,

@@ -40,3 +40,9 @@ def count_variance(mu, alpha):
     """Variance of one reoffender's count: 1 + NB2(mean mu - 1, alpha)."""
     m = mu - 1.0
     return m + alpha * m * m
+
+
+@njit(cache=True)
+def segment_effect(points, sd, z):
+    """A segment's true effect bought by spend (points): its mean plus ``z`` times its sd (0 and 0: none)."""
+    return points + z * sd

@@ -45,6 +45,10 @@ class ModelArrays(NamedTuple):
     seg_mu: np.ndarray
     seg_alpha: np.ndarray
     seg_spread: np.ndarray  # logit-scale sd of personal risk (individual mode)
+    # per-segment true effect bought by spend (points off the binary rate; 0 without a spend table)
+    seg_effect_points: np.ndarray  # (A, G) mean
+    seg_effect_sd: np.ndarray  # (A, G) sd, times one standard normal per simulation
+    seg_effect_drawn: bool  # draw that normal (only when some sd > 0: other runs keep their streams)
     # volume and baseline (A,)
     vol_contracted: np.ndarray
     vol_factor_mean: np.ndarray

@@ -104,6 +104,7 @@ def simulate_one(gen, m, s, out, w, keep_monthly, keep_components, individual):
     shift = m.shock_mean + (m.shock_sd * gen.standard_normal() if m.shock_sd > 0.0 else 0.0)
     effect_bin = draw_scalar(gen, int(m.effect[0, 0]), m.effect[0, 1], m.effect[0, 2])
     effect_freq = draw_scalar(gen, int(m.effect[1, 0]), m.effect[1, 1], m.effect[1, 2])
+    effect_z = gen.standard_normal() if m.seg_effect_drawn else 0.0  # spend-effect uncertainty
     out.effect_binary_points[s] = effect_bin
     out.effect_frequency_relative[s] = effect_freq
     w.fee[:] = w.schedule.fee
@@ -118,7 +119,7 @@ def simulate_one(gen, m, s, out, w, keep_monthly, keep_components, individual):
         draw_volumes(gen, m, a, w.vol)
         draw_baselines(gen, m, a, w.base_rate, w.base_mu)
         simulate_area_cohorts(gen, m, a, w.vol, w.base_rate, w.base_mu, shift - effect_bin, effect_freq, s, out, w.net_c,
-                              individual, w.tables, w.terms[a])
+                              individual, w.tables, w.terms[a], effect_z)
         volume_band(m, a, w.vol, w.fee, commissioner, w.deferred, w.received)
         foundation_and_settlement(m, a, w.net_c, w.adv, w.pbr, commissioner, w.adv_c)
         pass_down_outcomes(m, a, w.net_c, w.pbr, w.deferred, w.received)

@@ -30,6 +30,7 @@ from .fields import (
     _unit,
     field_error,
 )
+from .spend import SpendEffect
 
 # ---------------------------------------------------------------- shared settings
 
@@ -98,6 +99,8 @@ class Segment(_Model):
     cost_per_case_gbp: Money = 0.0
     # individual mode only: sd of personal risk on the logit scale around binary_rate (the median)
     risk_spread_logit_sd: NonNeg = 0.0
+    # optional: how spend per case buys effect on this segment (see spend.py; the incentives study)
+    spend_effect: SpendEffect | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Segment:
