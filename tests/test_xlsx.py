@@ -104,8 +104,10 @@ def test_inputs_sheet(saved):
     _, wb, _ = saved
     inputs = {row[0]: row[1] for row in wb["Inputs"].iter_rows(values_only=True)}
     assert inputs["timeline.term_months"] == 84
-    assert inputs["areas[CPA].supply_chain.subcontractors[small_charity].reserves_gbp"] == 250000
-    assert inputs["effect.binary_points"] == "normal(mean 1, sd 1.5)"
+    assert inputs["supply_chain.subcontractors.small_charity.reserves_gbp"] == 250000
+    assert inputs["effect.binary_points.dist"] == '"normal"'
+    assert inputs["effect.binary_points.sd"] == 1.5
+    assert inputs["payment.pbr.cap_gbp_per_offender"] == "(not set)"
 
 
 def test_without_monthly_flows(tmp_path):

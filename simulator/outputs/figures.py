@@ -18,6 +18,7 @@ from matplotlib.ticker import FuncFormatter
 
 from ..atomic import atomic_write
 from ..results import Results
+from ..results.cash import party_reserves  # noqa: F401  (re-exported for plots and the workbook)
 from .units import gbp_text
 
 FIG_SIZE = (8.0, 4.5)
@@ -58,17 +59,6 @@ def monthly(results: Results, name: str) -> np.ndarray:
         raise NoMonthlyData(f"this run kept no '{name}' per simulation "
                             "(it was run with --no-monthly, or keep_components=False)")
     return arr
-
-
-def party_reserves(results: Results) -> tuple[np.ndarray, np.ndarray]:
-    """Reserves and credit lines (GBP) per party, in ``results.party_names`` order."""
-    reserves, credit = [], []
-    for area in results.scenario.areas:
-        chain = area.supply_chain
-        funders = [chain.prime, *chain.subcontractors] + [s.investor for s in chain.subcontractors if s.investor]
-        reserves += [f.reserves_gbp for f in funders]
-        credit += [f.credit_line_gbp for f in funders]
-    return np.array(reserves), np.array(credit)
 
 
 def who(results: Results, party: str | None) -> tuple[list[int], str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..errors import ScenarioError
-from ..scenario import scenario_from_dict
+from ..scenario import Scenario, scenario_from_dict
+from ..scenario.paths import scenario_paths, value_text
 from ..studies.sweep import CSV_FILE
 from .units import gbp_text as gbp
 
@@ -82,3 +83,12 @@ def format_points(table, keys: Sequence[str], metric: str, *, parties: Sequence[
     if len(wide) > max_rows:
         text += f"\n... {len(wide) - max_rows} more points (see {CSV_FILE})"
     return f"{metric} by point and party:\n{text}"
+
+
+def paths_listing(scenario: Scenario) -> str:
+    """Every key path a user may vary (``--set``, ``sweep --vary``, ``breakeven --solve``) with its value."""
+    lines = ["key paths you may vary (run --set KEY=VALUE, sweep --vary, breakeven --solve) and their values:"]
+    lines += [f"  {path} = {value_text(value)}" for path, value in scenario_paths(scenario)]
+    if len(scenario.areas) > 1:
+        lines.append("a path without 'areas.NAME.' (e.g. volume.factor_mean) sets that key in every area")
+    return "\n".join(lines)

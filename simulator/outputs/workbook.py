@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..atomic import atomic_write
 from ..results import Results
+from ..scenario.paths import value_text
 from .figures import party_reserves
 from .labels import input_rows, kind_of, metric_rows
 
@@ -113,7 +114,7 @@ def build_workbook(results: Results) -> Workbook:
     ws = wb.create_sheet(sheet_title("Inputs", taken))
     _header(ws, "scenario input (key path)", "value")
     for path, value in input_rows(results):
-        ws.append([path, "-" if value is None else value])
+        ws.append([path, value_text(value) if value is None or isinstance(value, bool | str) else value])
     _widths(ws, [70, 30])
     return wb
 
