@@ -76,7 +76,7 @@ def _metrics_table(block: dict) -> str:
     return _table(["metric", "estimate", "Monte Carlo s.e.", "summary.json key"], rows)
 
 
-def _overview_table(summary: dict) -> str:
+def overview_table(summary: dict) -> str:
     rows = []
     for name, p in summary["parties"].items():
         npv = p["npv_gbp"]
@@ -91,12 +91,12 @@ def _overview_table(summary: dict) -> str:
     return _table(head, rows)
 
 
-def grey_png(ax, dpi: int = 100) -> bytes:
+def grey_png(ax, dpi: int = 100, *, optimize: bool = True) -> bytes:
     """The figure as an 8-bit greyscale PNG: the figures use no colour, and it is 3-4 times smaller."""
     buf = io.BytesIO()
     ax.figure.savefig(buf, format="png", dpi=dpi)
     out = io.BytesIO()
-    Image.open(buf).convert("L").save(out, format="PNG", optimize=True)
+    Image.open(buf).convert("L").save(out, format="PNG", optimize=optimize)
     return out.getvalue()
 
 
@@ -138,7 +138,7 @@ def render_report(results: Results) -> str:
         + "".join(f'<a href="#party-{e(p)}">{e(p)}</a>' for p in shown)
         + ('<a href="#all-parties">Every party</a>' if is_large(results) else "")
         + '<a href="#inputs">Inputs</a></nav>',
-        '<section id="overview"><h2>Overview</h2>', _overview_table(s),
+        '<section id="overview"><h2>Overview</h2>', overview_table(s),
         _commissioner_text(s), "</section>",
         '<section id="scenario"><h2>Whole scenario</h2>', _large_note(results, shown),
         *(_figure(results, stem, party, draw) for stem, party, draw in scenario_figs),

@@ -94,6 +94,8 @@ def schema_at(raw: Mapping, parts: KeyPath, *, source: str, text: str, value: ob
     for i, part in enumerate(parts):
         here = format_path(parts[:i]) or "the top level"
         if annotation is not None and typing.get_origin(annotation) is list:
+            if not isinstance(part, int) and isinstance(node, list):
+                part = _entry_number(node, part, source=source, text=text, here=here, value=value)
             if not isinstance(part, int):
                 raise ScenarioError(source, text, f"needs an entry name or number after '{here}' (e.g. '{here}.0')",
                                     value)
@@ -117,6 +119,13 @@ def schema_at(raw: Mapping, parts: KeyPath, *, source: str, text: str, value: ob
         node = node.get(part) if isinstance(node, Mapping) else (
             node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node) else None)
     return _Leaf(annotation, default, metadata)
+
+
+def leaf_at(raw: dict, key: str, *, source: str) -> _Leaf:
+    """The schema leaf a key path (names, numbers, national shorthand) stands for."""
+    parts = parse_key_path(key, source=source)
+    tree, paths = concrete_paths(copy.deepcopy(raw), parts, source=source, text=key)
+    return schema_at(tree, paths[0], source=source, text=key)
 
 
 def _unknown_key(source: str, text: str, here: str, part: object, fields: dict | None, value: object):

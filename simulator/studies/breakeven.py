@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import PbrsimError, ScenarioError
-from ..scenario.keypaths import parse_key_path, schema_at
+from ..scenario.keypaths import leaf_at
 from .sweep import evaluate_point, point_scenario
 
 _TARGET = re.compile(r"^\s*(?P<left>[^<>=]+?)\s*(?P<op><=|>=)\s*(?P<value>\S+)\s*$")
@@ -182,14 +182,13 @@ class _Objective:
 
 def default_range(raw: dict, key: str, *, source: str) -> tuple[float, float] | None:
     """[0, 1] for shares and rates; None (the user must give --range) otherwise."""
-    leaf = schema_at(raw, parse_key_path(key, source=source), source=source, text=key)
+    leaf = leaf_at(raw, key, source=source)
     validators = [getattr(m.func, "__name__", "") for m in leaf.metadata if hasattr(m, "func")]
     return (0.0, 1.0) if "_unit" in validators else None
 
 
 def whole_number_key(raw: dict, key: str, *, source: str) -> bool:
-    leaf = schema_at(raw, parse_key_path(key, source=source), source=source, text=key)
-    return leaf.annotation is int
+    return leaf_at(raw, key, source=source).annotation is int
 
 
 def solve(raw: dict, key: str, target: Target, *, low: float, high: float, sims: int, seed: int,
