@@ -13,7 +13,7 @@ from matplotlib.ticker import PercentFormatter
 
 from ..results import Results
 from ..results.cash import cash_out_months
-from .figures import mark_pay_months, month_axis, new_axes
+from .figures import dated_months, mark_pay_months, month_axis, new_axes
 
 Z95 = 1.96
 
@@ -44,4 +44,4 @@ def cash_out_chance(results: Results, party: str, *, level: float | None = None,
     month_axis(ax)
     ax.set_title(f"Chance of having run out of cash, by month: {party}")
     ax.legend(fontsize="small", loc="upper left")
-    return ax
+    return dated_months(ax, results)

@@ -16,7 +16,7 @@ from matplotlib.ticker import PercentFormatter
 from ..results import Results
 from ..results.cash import cash_positions, party_reserves
 from . import plots
-from .figures import finish_money_by_month, new_axes
+from .figures import dated_months, finish_money_by_month, new_axes
 
 DETAILED_ALL_UP_TO = 6  # up to this many parties, every party gets its full set of figures
 DETAILED_MANY = 3  # beyond it, this many (the most at risk)
@@ -76,7 +76,7 @@ def area_headroom(results: Results, area: int = 0, *, ax: Axes | None = None) ->
                           f"{results.area_names[area]}", legend_loc="lower left")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.legend(fontsize="x-small", loc="lower left", ncol=2)
-    return ax
+    return dated_months(ax, results)
 
 
 def report_figures(results: Results) -> tuple[list, list]:
