@@ -9,6 +9,7 @@ one lists each area under ``areas.NAME.``. A distribution lists the keys its ``d
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -62,3 +63,16 @@ def value_text(value: Any) -> str:
     if value is None:
         return "(not set)"
     return tomli_w.dumps({"v": value}).strip().removeprefix("v = ")
+
+
+def number_text(x: float | None, key: str = "") -> str:
+    """A number for people, never in scientific notation: GBP for a money key (``..._gbp``, ``npv_gbp_mean``),
+    else up to 6 significant digits (``0.876953``, ``12``, ``1,250,000``)."""
+    if x is None or not math.isfinite(x):
+        return "-"
+    if "gbp" in key.rsplit(".", 1)[-1]:
+        return f"-£{-x:,.0f}" if x < 0 else f"£{x:,.0f}"
+    if x == 0 or abs(x) >= 1e5:
+        return f"{x:,.0f}"
+    digits = max(0, 5 - int(math.floor(math.log10(abs(x)))))
+    return f"{x:,.{digits}f}".rstrip("0").rstrip(".")
