@@ -9,6 +9,7 @@ per-segment costs (scaled together, so the mix of costs stays the contract's).
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,11 +66,17 @@ def subcontractors(scenario: Scenario) -> list[str]:
     return [s.name for s in scenario.areas[0].supply_chain.subcontractors if s.financing != "investor"]
 
 
+def shown_path(path: Path) -> str:
+    """The path as a command run from here would take it (relative when under the current folder)."""
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else str(path)
+
+
 @functools.lru_cache(maxsize=4)
 def _read(path: Path) -> tuple[dict, Scenario]:
     """A contract file read and validated once per app (its raw table is never changed in place)."""
     raw, sha = read_scenario_toml(path)
-    return raw, scenario_from_dict(raw, source=str(path), sha256=sha)
+    return raw, scenario_from_dict(raw, source=shown_path(path), sha256=sha)
 
 
 def load_contract(path: Path | None, sub: str | None = None) -> Contract:
@@ -78,7 +85,7 @@ def load_contract(path: Path | None, sub: str | None = None) -> Contract:
         raw, scenario = _read(candidate)
         names = subcontractors(scenario)
         if names:
-            return Contract(raw, scenario, str(candidate), sub if sub in names else names[-1])
+            return Contract(raw, scenario, shown_path(candidate), sub if sub in names else names[-1])
     raise ScenarioError(str(BUNDLED), "", "has no subcontractor for page 1", has_value=False)
 
 

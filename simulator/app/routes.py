@@ -22,7 +22,7 @@ from starlette.routing import Route
 from ..errors import PbrsimError
 from . import explore, explore_page
 from . import html as h
-from .contract import BUNDLED, plain_number
+from .contract import BUNDLED, plain_number, shown_path
 from .runs import MAX_SIMS, run
 from .survive import page_one
 
@@ -46,7 +46,7 @@ def _problem(message: str) -> HTMLResponse:
 def create_app(scenario: Path | None = None, *, hosts: list[str] | None = None) -> Starlette:
     """The app; ``scenario`` (chosen on the command line) is page 2's first scenario and page 1's contract."""
     first = Path(scenario) if scenario else BUNDLED
-    initial = explore.load_text(first.read_text(encoding="utf-8"), str(first))
+    initial = explore.load_text(first.read_text(encoding="utf-8"), shown_path(first))
 
     async def survive(request: Request) -> Response:
         form = dict(await request.form()) if request.method == "POST" else None

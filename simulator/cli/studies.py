@@ -106,7 +106,7 @@ def breakeven(scenario: Path, key: str, target_text: str, range_text: str | None
     click.echo(f"{sc.name}: {sims:,} simulations per evaluation, seed {seed} at every value, {sc.simulation.mode} "
                f"mode ({len(result.evaluations)} evaluations)")
     for e in sorted(result.evaluations, key=lambda e: e.x):
-        se = "" if e.se is None else f" (s.e. {number_text(e.se, target.metric)})"
+        se = "" if e.se is None else f" (s.e. {number_text(e.se, target.metric, sig=2)})"
         click.echo(f"  {key} = {number_text(e.x, key):<10} {target.metric} = {number_text(e.metric, target.metric)}{se}"
                    f"  {'meets' if e.met else 'misses'}")
     click.echo(result.message())

@@ -65,14 +65,14 @@ def value_text(value: Any) -> str:
     return tomli_w.dumps({"v": value}).strip().removeprefix("v = ")
 
 
-def number_text(x: float | None, key: str = "") -> str:
+def number_text(x: float | None, key: str = "", *, sig: int = 6) -> str:
     """A number for people, never in scientific notation: GBP for a money key (``..._gbp``, ``npv_gbp_mean``),
-    else up to 6 significant digits (``0.876953``, ``12``, ``1,250,000``)."""
+    else up to ``sig`` significant digits (``0.876953``, ``12``, ``1,250,000``)."""
     if x is None or not math.isfinite(x):
         return "-"
     if "gbp" in key.rsplit(".", 1)[-1]:
         return f"-£{-x:,.0f}" if x < 0 else f"£{x:,.0f}"
     if x == 0 or abs(x) >= 1e5:
         return f"{x:,.0f}"
-    digits = max(0, 5 - int(math.floor(math.log10(abs(x)))))
+    digits = max(0, sig - 1 - int(math.floor(math.log10(abs(x)))))
     return f"{x:,.{digits}f}".rstrip("0").rstrip(".")

@@ -129,13 +129,13 @@ class Breakeven:
                     "the break-even lies outside the range; widen --range to find it.")
         side = ">=" if self.meets_above else "<="
         unc = "n/a (no standard error for this metric or a flat slope)" if self.se is None else (
-            f"{x(self.se)}; 95% interval {x(self.interval[0])} to {x(self.interval[1])}")
+            f"{number_text(self.se, self.key, sig=2)}; 95% interval {x(self.interval[0])} to {x(self.interval[1])}")
         lines = [
             f"break-even {self.key} = {x(self.value)}: values {side} {x(self.value)} meet {self.target}",
             f"  Monte Carlo standard error of the answer: {unc}",
             f"  at the answer {self.target.metric} = {m(self.metric)}"
-            + (f" (s.e. {m(self.metric_se)})" if self.metric_se is not None else "")
-            + (f"; local slope {number_text(self.slope)} per unit of {self.key}" if self.slope is not None else ""),
+            + (f" (s.e. {number_text(self.metric_se, self.target.metric, sig=2)})" if self.metric_se is not None else "")
+            + (f"; local slope {number_text(self.slope, sig=4)} per unit of {self.key}" if self.slope is not None else ""),
         ]
         if self.switches > 1:
             lines.append(f"  warning: the target switches {self.switches} times on the grid; the answer is for the "
