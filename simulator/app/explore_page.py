@@ -18,9 +18,9 @@ from ..outputs.report import overview_table, render_report
 from ..outputs.report_plan import detailed_parties
 from ..outputs.workbook import build_workbook
 from ..results import Results
-from . import html as h
 from .explore import MODES, Checked, Loaded, defaults, fields, stresses
 from .forms import Field
+from .html import TIMING, e, field_html, fields_html, figure, general_error, hidden, page
 from .runs import png_uri
 
 SIMS, SEED = 2_000, 7
@@ -61,10 +61,10 @@ def render(loaded: Loaded, values: Mapping[str, str], checked: Checked, *, chose
     if results is None:
         body.insert(1, '<div class="headline" id="headline"><p>Fix the boxes marked in red to see the results.</p></div>')
     else:
-        body.insert(1, '<div class="headline" id="headline">' + "".join(f"<p>{h.e(x)}</p>" for x in
+        body.insert(1, '<div class="headline" id="headline">' + "".join(f"<p>{e(x)}</p>" for x in
                                                                           plain_lines(results).splitlines()) + "</div>")
         body += _results(results, chart, sims, seed)
-    return h.page("Any scenario", body)
+    return page("Any scenario", body)
 
 
 def _upload() -> str:
@@ -75,23 +75,23 @@ def _upload() -> str:
 
 def _form(loaded: Loaded, values, errors, chosen, mode, sims, seed, results, chart) -> str:
     options = stresses(loaded)
-    boxes = "".join(f'<label><input type="checkbox" name="stress" value="{h.e(n)}"{" checked" if n in chosen else ""}>'
-                    f' {h.e(n)} <span class="hint">{h.e(d)}</span></label>' for n, d in options.items())
-    run_fields = [h.field_html(Field("sims", "Simulations", ()), str(sims), errors.get("sims")),
-                  h.field_html(Field("seed", "Seed", ()), str(seed), errors.get("seed")),
-                  h.field_html(Field("mode", "Mode", (), options=MODES), mode, None)]
+    boxes = "".join(f'<label><input type="checkbox" name="stress" value="{e(n)}"{" checked" if n in chosen else ""}>'
+                    f' {e(n)} <span class="hint">{e(d)}</span></label>' for n, d in options.items())
+    run_fields = [field_html(Field("sims", "Simulations", ()), str(sims), errors.get("sims")),
+                  field_html(Field("seed", "Seed", ()), str(seed), errors.get("seed")),
+                  field_html(Field("mode", "Mode", (), options=MODES), mode, None)]
     if results is not None and len(results.party_names) > CHARTED_ALL_UP_TO:
-        run_fields.append(h.field_html(Field("chart", "Party to chart", (), options=tuple(results.party_names)),
+        run_fields.append(field_html(Field("chart", "Party to chart", (), options=tuple(results.party_names)),
                                        charted_parties(results, chart)[0], None))
     sc = loaded.scenario
     return "".join([
-        '<form method="post" action="/scenario" id="explore">', h.hidden("toml", loaded.text),
-        h.hidden("name", loaded.name),
-        f'<p class="subtle">Scenario: <b>{h.e(sc.name)}</b> from <code>{h.e(loaded.name)}</code>; '
-        f"{len(sc.areas)} area(s), parties {h.e(', '.join(sc.party_names()[:8]))}"
+        '<form method="post" action="/scenario" id="explore">', hidden("toml", loaded.text),
+        hidden("name", loaded.name),
+        f'<p class="subtle">Scenario: <b>{e(sc.name)}</b> from <code>{e(loaded.name)}</code>; '
+        f"{len(sc.areas)} area(s), parties {e(', '.join(sc.party_names()[:8]))}"
         f"{' ...' if len(sc.party_names()) > 8 else ''}. An empty box keeps each area's own value.</p>",
-        h.general_error(errors), "<fieldset><legend>Key terms</legend>",
-        h.fields_html(fields(sc), values, errors), "</fieldset>",
+        general_error(errors), "<fieldset><legend>Key terms</legend>",
+        fields_html(fields(sc), values, errors), "</fieldset>",
         f'<fieldset><legend>Stresses</legend><div class="grid">{boxes}</div></fieldset>',
         f'<fieldset><legend>Run</legend><div class="grid">{"".join(run_fields)}</div></fieldset>',
         '<button type="submit" id="rerun">Run</button><span class="downloads">',
@@ -101,12 +101,12 @@ def _form(loaded: Loaded, values, errors, chosen, mode, sims, seed, results, cha
 
 
 def _results(results: Results, chart: str | None, sims: int, seed: int) -> list[str]:
-    figs = [h.figure(png_uri(plots.cash_fan(results)), "Cash position, all parties"),
-            h.figure(png_uri(plots.npv_distribution(results)), "NPV, all parties")]
-    figs += [h.figure(png_uri(plots.cash_fan(results, party)), f"Cash position: {party}")
+    figs = [figure(png_uri(plots.cash_fan(results)), "Cash position, all parties"),
+            figure(png_uri(plots.npv_distribution(results)), "NPV, all parties")]
+    figs += [figure(png_uri(plots.cash_fan(results, party)), f"Cash position: {party}")
              for party in charted_parties(results, chart)]
     return ['<h2>Every party</h2>', overview_table(results.summary()), '<div class="figs">', *figs, "</div>",
-            f'<p class="subtle" id="timing">Computed in {h.TIMING} s ({sims:,} simulations, seed {seed}, '
+            f'<p class="subtle" id="timing">Computed in {TIMING} s ({sims:,} simulations, seed {seed}, '
             f"{results.scenario.simulation.mode} mode). Download scenario.toml and run "
             f"<code>pbrsim run scenario.toml --sims {sims} --seed {seed}</code> for the same numbers.</p>"]
 

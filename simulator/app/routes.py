@@ -20,9 +20,10 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from ..errors import PbrsimError
-from . import explore, explore_page
-from . import html as h
 from .contract import BUNDLED, plain_number, shown_path
+from .explore import MAX_UPLOAD, Loaded, check, load_text
+from .explore_page import SEED, SIMS, page_values, render, report_bytes, scenario_toml, workbook_bytes
+from .html import TIMING, e, page
 from .runs import MAX_SIMS, run
 from .survive import page_one
 
@@ -39,14 +40,14 @@ def _html(text: str, status: int = 200) -> HTMLResponse:
 
 
 def _problem(message: str) -> HTMLResponse:
-    return _html(h.page("Problem", [f'<p class="error" id="err-general">{h.e(message)}</p>',
+    return _html(page("Problem", [f'<p class="error" id="err-general">{e(message)}</p>',
                                     '<p><a href="/">Back</a></p>']), status=400)
 
 
 def create_app(scenario: Path | None = None, *, hosts: list[str] | None = None) -> Starlette:
     """The app; ``scenario`` (chosen on the command line) is page 2's first scenario and page 1's contract."""
     first = Path(scenario) if scenario else BUNDLED
-    initial = explore.load_text(first.read_text(encoding="utf-8"), shown_path(first))
+    initial = load_text(first.read_text(encoding="utf-8"), shown_path(first))
 
     async def survive(request: Request) -> Response:
         form = dict(await request.form()) if request.method == "POST" else None
@@ -61,19 +62,19 @@ def create_app(scenario: Path | None = None, *, hosts: list[str] | None = None) 
             return _html(await run_in_threadpool(_explore, initial, {}, []))
         form = await request.form()
         try:
-            loaded = explore.load_text(str(form.get("toml", "")), str(form.get("name", "scenario.toml")))
+            loaded = load_text(str(form.get("toml", "")), str(form.get("name", "scenario.toml")))
         except PbrsimError as exc:
             return _problem(str(exc))
         return _html(await run_in_threadpool(_explore, loaded, dict(form), form.getlist("stress")))
 
     async def load(request: Request) -> Response:
-        form = await request.form(max_part_size=explore.MAX_UPLOAD + 1)
+        form = await request.form(max_part_size=MAX_UPLOAD + 1)
         upload = form.get("file")
         if upload is None or isinstance(upload, str) or not upload.filename:
             return _problem("choose a scenario file (.toml) to load")
-        data = await upload.read(explore.MAX_UPLOAD + 1)
+        data = await upload.read(MAX_UPLOAD + 1)
         try:
-            loaded = explore.load_text(data.decode("utf-8"), Path(upload.filename).name)
+            loaded = load_text(data.decode("utf-8"), Path(upload.filename).name)
         except UnicodeDecodeError:
             return _problem(f"{upload.filename}: is not UTF-8 text")
         except PbrsimError as exc:
@@ -84,7 +85,7 @@ def create_app(scenario: Path | None = None, *, hosts: list[str] | None = None) 
         kind = request.path_params["kind"]
         form = await request.form()
         try:
-            loaded = explore.load_text(str(form.get("toml", "")), str(form.get("name", "scenario.toml")))
+            loaded = load_text(str(form.get("toml", "")), str(form.get("name", "scenario.toml")))
             return await run_in_threadpool(_download, kind, loaded, dict(form), form.getlist("stress"))
         except PbrsimError as exc:
             return _problem(str(exc))
@@ -96,38 +97,38 @@ def create_app(scenario: Path | None = None, *, hosts: list[str] | None = None) 
 
 
 def _run_settings(form: dict) -> tuple[int, int, dict[str, str]]:
-    sims, e1 = plain_number(form.get("sims"), explore_page.SIMS, low=100, high=MAX_SIMS, what="Simulations")
-    seed, e2 = plain_number(form.get("seed"), explore_page.SEED, low=0, high=2**32 - 1, what="The seed")
+    sims, e1 = plain_number(form.get("sims"), SIMS, low=100, high=MAX_SIMS, what="Simulations")
+    seed, e2 = plain_number(form.get("seed"), SEED, low=0, high=2**32 - 1, what="The seed")
     return int(sims), int(seed), {k: v for k, v in (("sims", e1), ("seed", e2)) if v}
 
 
-def _explore(loaded: explore.Loaded, form: dict, chosen: list[str]) -> str:
+def _explore(loaded: Loaded, form: dict, chosen: list[str]) -> str:
     started = time.perf_counter()
-    values = explore_page.page_values(loaded, form)
+    values = page_values(loaded, form)
     mode = form.get("mode") or loaded.scenario.simulation.mode
-    checked = explore.check(loaded, values, chosen, mode)
+    checked = check(loaded, values, chosen, mode)
     sims, seed, errors = _run_settings(form)
     results = None
     if checked.scenario is not None and not errors:
         results, _ = run(checked.scenario, sims=sims, seed=seed)
-    page = explore_page.render(loaded, values, checked, chosen=chosen, mode=mode, sims=sims, seed=seed,
-                               results=results, chart=form.get("chart"), errors=errors)
-    return page.replace(h.TIMING, f"{time.perf_counter() - started:.2f}")
+    text = render(loaded, values, checked, chosen=chosen, mode=mode, sims=sims, seed=seed, results=results,
+                  chart=form.get("chart"), errors=errors)
+    return text.replace(TIMING, f"{time.perf_counter() - started:.2f}")
 
 
-def _download(kind: str, loaded: explore.Loaded, form: dict, chosen: list[str]) -> Response:
+def _download(kind: str, loaded: Loaded, form: dict, chosen: list[str]) -> Response:
     if kind not in DOWNLOADS:
         return _problem(f"no download named '{kind}'")
-    values = explore_page.page_values(loaded, form)
-    checked = explore.check(loaded, values, chosen, form.get("mode") or loaded.scenario.simulation.mode)
+    values = page_values(loaded, form)
+    checked = check(loaded, values, chosen, form.get("mode") or loaded.scenario.simulation.mode)
     sims, seed, errors = _run_settings(form)
     if checked.scenario is None or errors:
         return _problem("fix the boxes marked in red first: " + "; ".join({**checked.errors, **errors}.values()))
     filename, media = DOWNLOADS[kind]
     if kind == "toml":
-        content: bytes = explore_page.scenario_toml(loaded, checked, sims=sims, seed=seed).encode("utf-8")
+        content: bytes = scenario_toml(loaded, checked, sims=sims, seed=seed).encode("utf-8")
     else:
         results, _ = run(checked.scenario, sims=sims, seed=seed)
-        content = explore_page.report_bytes(results) if kind == "report" else explore_page.workbook_bytes(results)
+        content = report_bytes(results) if kind == "report" else workbook_bytes(results)
     return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"',
                                                          "X-Content-Type-Options": "nosniff"})

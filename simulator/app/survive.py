@@ -23,9 +23,9 @@ from ..outputs.units import gbp_text
 from ..results import Results
 from ..results.cash import cash_out_months, party_reserves
 from ..studies.breakeven import Breakeven, Target, solve
-from . import html as h
 from .contract import Contract, defaults, fields, load_contract, overrides, plain_number, subcontractors
 from .forms import Checked, Field, check_form
+from .html import TIMING, e, field_html, fields_html, figure, general_error, hidden, page
 from .runs import MAX_SIMS, png_uri, run, solve_locked
 
 SIMS, SEED, LEVEL = 2_000, 7, 5.0
@@ -128,8 +128,8 @@ def page_one(contract_path, form: Mapping[str, str] | None = None, *, action: st
             found, values = find(checked, c, s, values, working_capital(results, c.sub, s.level))
             checked = _check(c, values)
         results, _ = run(checked.scenario, sims=s.sims, seed=s.seed)
-    page = render(c, values, checked, s, results, found)
-    return page.replace(h.TIMING, f"{time.perf_counter() - started:.2f}")
+    text = render(c, values, checked, s, results, found)
+    return text.replace(TIMING, f"{time.perf_counter() - started:.2f}")
 
 
 def render(c: Contract, values, checked: Checked, s: Settings, results: Results | None, found: str) -> str:
@@ -138,16 +138,16 @@ def render(c: Contract, values, checked: Checked, s: Settings, results: Results 
         top = ['<div class="headline" id="headline"><p>Fix the boxes marked in red to see the answer.</p></div>']
     else:
         lines = headline(results, c, s.level) + ([found] if found else [])
-        top = ['<div class="headline" id="headline">' + "".join(f"<p>{h.e(x)}</p>" for x in lines) + "</div>",
+        top = ['<div class="headline" id="headline">' + "".join(f"<p>{e(x)}</p>" for x in lines) + "</div>",
                _loss_line(results, c)]
     body = ["<h1>Can we survive this subcontract?</h1>", *top, _form(c, values, errors, s),
             _contract_text(c)]
     if results is not None:
         body += ['<div class="figs">',
-                 h.figure(png_uri(plots.cash_fan(results, c.sub)), f"Cash position over the contract: {c.sub}"),
-                 h.figure(png_uri(cash_out_chance(results, c.sub, level=s.level)), "Chance of having run out of cash"),
+                 figure(png_uri(plots.cash_fan(results, c.sub)), f"Cash position over the contract: {c.sub}"),
+                 figure(png_uri(cash_out_chance(results, c.sub, level=s.level)), "Chance of having run out of cash"),
                  "</div>", _footer(c, checked, s)]
-    return h.page("Can we survive this subcontract?", body)
+    return page("Can we survive this subcontract?", body)
 
 
 def _loss_line(results: Results, c: Contract) -> str:
@@ -160,16 +160,16 @@ def _loss_line(results: Results, c: Contract) -> str:
 def _form(c: Contract, values, errors, s: Settings) -> str:
     subs = subcontractors(c.scenario)
     page_fields = [
-        h.field_html(Field("level", "Keep the chance of running out under", (), unit="%"), f"{100 * s.level:g}",
+        field_html(Field("level", "Keep the chance of running out under", (), unit="%"), f"{100 * s.level:g}",
                      errors.get("level")),
-        h.field_html(Field("find", "Find the", (), options=tuple(FIND)), s.find, None),
+        field_html(Field("find", "Find the", (), options=tuple(FIND)), s.find, None),
     ]
-    advanced = [h.field_html(Field("sub", "You are", (), options=tuple(subs)), c.sub, None),
-                h.field_html(Field("sims", "Simulated futures", ()), str(s.sims), errors.get("sims")),
-                h.field_html(Field("seed", "Seed", ()), str(s.seed), errors.get("seed"))]
+    advanced = [field_html(Field("sub", "You are", (), options=tuple(subs)), c.sub, None),
+                field_html(Field("sims", "Simulated futures", ()), str(s.sims), errors.get("sims")),
+                field_html(Field("seed", "Seed", ()), str(s.seed), errors.get("seed"))]
     return "".join([
-        '<form method="post" action="/" id="survive">', h.hidden("shown_sub", c.sub), h.general_error(errors),
-        "<fieldset><legend>Your subcontract</legend>", h.fields_html(fields(c), values, errors), "</fieldset>",
+        '<form method="post" action="/" id="survive">', hidden("shown_sub", c.sub), general_error(errors),
+        "<fieldset><legend>Your subcontract</legend>", fields_html(fields(c), values, errors), "</fieldset>",
         '<fieldset><legend>Your limit</legend><div class="grid">', *page_fields, "</div></fieldset>",
         '<button type="submit" name="action" value="run" id="run">Show the answer</button>',
         '<button type="submit" name="action" value="find" id="find">Find what keeps us under the limit</button>',
@@ -178,7 +178,7 @@ def _form(c: Contract, values, errors, s: Settings) -> str:
 
 def _contract_text(c: Contract) -> str:
     fee = c.area.payment.fee_for_service
-    return (f'<p class="subtle">The contract: {h.e(c.scenario.name)} (<code>{h.e(c.source)}</code>). The prime is '
+    return (f'<p class="subtle">The contract: {e(c.scenario.name)} (<code>{e(c.source)}</code>). The prime is '
             f"paid {fmt(c.fee_per_case, 'gbp')} a case, falling {fee.learning_curve_discount:.0%} a year; outcome "
             "payments are settled years after the work. The other terms are the contract's; change them on the "
             '<a href="/scenario">Any scenario</a> page.</p>')
@@ -186,6 +186,6 @@ def _contract_text(c: Contract) -> str:
 
 def _footer(c: Contract, checked: Checked, s: Settings) -> str:
     sets = " ".join(f"--set {k}={v:.10g}" if isinstance(v, float) else f"--set {k}={v}" for k, v in checked.changes.items())
-    return (f'<p class="subtle" id="timing">Computed in {h.TIMING} s ({s.sims:,} simulations, seed {s.seed}). '
-            f"The same run in a terminal: <code>pbrsim run {h.e(c.source)} --sims {s.sims} --seed {s.seed} "
-            f"{h.e(sets)}</code></p>")
+    return (f'<p class="subtle" id="timing">Computed in {TIMING} s ({s.sims:,} simulations, seed {s.seed}). '
+            f"The same run in a terminal: <code>pbrsim run {e(c.source)} --sims {s.sims} --seed {s.seed} "
+            f"{e(sets)}</code></p>")
