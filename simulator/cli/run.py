@@ -9,10 +9,12 @@ import click
 from ..engine import MODES, run_checkpoint, simulate, with_mode
 from ..engine.timeline import build_calendar
 from ..errors import OutputError, PbrsimError
-from ..outputs.text import summary_table
+from ..outputs.plain import plain_lines
+from ..outputs.text import paths_listing, summary_table
 from ..results import RESULT_FILES, Results, check_output_dir, copy_scenario
-from ..scenario import load_scenario, load_stressed
+from ..scenario import load_scenario
 from .common import fail, main
+from .options import SET_HELP, exit_interrupted, interrupted_message, load_run_scenario, run_header
 from .progress import sims_progress
 
 PARTIAL_DIR = ".partial"
@@ -37,12 +39,13 @@ PARTIAL_DIR = ".partial"
 @click.option("--mode", type=click.Choice(MODES), default=None,
               help="Draw outcomes per cohort segment (aggregate) or per offender (individual); "
                    "default: the scenario's [simulation] mode.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
 def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_monthly: bool, resume: bool,
         want_report: bool, want_xlsx: bool, want_plots: bool, quiet: bool, stresses: tuple[str, ...] = (),
-        mode: str | None = None) -> None:
+        mode: str | None = None, sets: tuple[str, ...] = ()) -> None:
     """Simulate SCENARIO (a TOML file) and print each party's risk."""
     try:
-        sc = with_mode(load_stressed(scenario, stresses)[0], mode)
+        sc = with_mode(load_run_scenario(scenario, sets, stresses)[0], mode)
         extras = extra_files(report=want_report, xlsx=want_xlsx, plots=want_plots)
         check_output_dir(out_dir, force=force, files=RESULT_FILES + extras)
         keep = not no_monthly
@@ -55,6 +58,8 @@ def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_mon
             with sims_progress(sims, quiet=quiet) as tick:
                 results = simulate(sc, sims=sims, seed=seed, keep_monthly=keep, keep_components=keep,
                                    checkpoint=checkpoint, progress=tick)
+        except KeyboardInterrupt:
+            exit_interrupted(interrupted_message(checkpoint.saved_sims(), sims, out_dir / PARTIAL_DIR))
         except Exception:  # a failed run leaves nothing to resume; an interrupt (Ctrl-C, kill) does
             checkpoint.discard()
             if created and not any(out_dir.iterdir()):
@@ -65,7 +70,8 @@ def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_mon
         checkpoint.discard()
     except PbrsimError as exc:
         fail(str(exc))
-    click.echo(f"{sc.name}: {sims:,} simulations, seed {seed}")
+    click.echo(run_header(sc, sims=sims, seed=seed))
+    click.echo(plain_lines(results))
     click.echo(summary_table(results.summary()))
     click.echo(f"\nwrote {out_dir / 'summary.json'} and {out_dir / 'sims.npz'}")
     write_extras(results, out_dir, report=want_report, xlsx=want_xlsx, plots=want_plots)
@@ -140,13 +146,16 @@ def show(results_dir: Path) -> None:
         results = Results.load(results_dir)
     except PbrsimError as exc:
         fail(str(exc))
+    click.echo(run_header(results.scenario, sims=results.sims, seed=results.seed))
+    click.echo(plain_lines(results))
     click.echo(summary_table(results.summary()))
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-def validate(scenario: Path) -> None:
-    """Check a scenario file and list its parties and calendar."""
+@click.option("--brief", is_flag=True, help="Only the check, the parties and the calendar (not the key paths).")
+def validate(scenario: Path, brief: bool) -> None:
+    """Check a scenario file; list its parties, calendar and every key path you may vary (--set, --vary)."""
     try:
         sc = load_scenario(scenario)
     except PbrsimError as exc:
@@ -156,3 +165,5 @@ def validate(scenario: Path) -> None:
     click.echo(f"{cal.n_cohorts} cohorts starting months {cal.cohort_start[0]}-{cal.cohort_start[-1]}; "
                f"outcome settlements in months {', '.join(map(str, sorted(set(cal.cohort_pay_month.tolist()))))}; "
                f"horizon {cal.horizon_months} months")
+    if not brief:
+        click.echo(paths_listing(sc))

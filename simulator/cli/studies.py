@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..errors import PbrsimError
-from ..scenario import load_stressed
+from ..scenario import load_scenario, load_stressed
+from ..scenario.paths import number_text
 from .common import fail, main
 from .progress import CountBar
 
@@ -27,12 +28,15 @@ from .progress import CountBar
 @click.option("--scheduler", default="in-process", show_default=True,
               help="'in-process', 'local' (a local Dask cluster) or a Dask scheduler address (tcp://host:8786).")
 @click.option("--plot", "plot_metric", default="prob_loss", show_default=True,
-              help="Metric to print and plot (lines for 1 key, heatmaps for 2); 'none' for no plot.")
+              help="Metric to print and plot (lines for 1 key, heatmaps for 2); 'none': print prob_loss, no plot.")
+@click.option("--target", "target", type=float, default=None, metavar="VALUE",
+              help="Draw this value of the plotted metric as a line (1-key sweeps), e.g. 0.1 for a 10% limit.")
 @click.option("--party", "parties", multiple=True, metavar="NAME",
               help="Party to print and plot (repeatable; default: all, or the first 6). The table has every party.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(scenario: Path, varies: tuple[str, ...], stresses: tuple[str, ...], sims: int, seed: int, out_dir: Path,
-          force: bool, scheduler: str, plot_metric: str, parties: tuple[str, ...], quiet: bool) -> None:
+          force: bool, scheduler: str, plot_metric: str, parties: tuple[str, ...], quiet: bool,
+          target: float | None = None) -> None:
     """Run SCENARIO over a grid of values, every point on the same random numbers; resumable."""
     from ..outputs.sweep_plots import save_sweep_plot
     from ..outputs.text import choose_parties, format_points
@@ -50,16 +54,16 @@ def sweep(scenario: Path, varies: tuple[str, ...], stresses: tuple[str, ...], si
                 result = run_sweep(spec, out_dir, force=force, runner=runner, progress=bar)
         keys = [v.key for v in spec.varies]
         picture = None if plot_metric == "none" else save_sweep_plot(result.table, keys, plot_metric, out_dir,
-                                                                     parties=shown)
+                                                                     parties=shown, target=target)
     except PbrsimError as exc:
         fail(str(exc))
     points = len(result.table) // max(1, result.table["party"].nunique())
-    click.echo(f"sweep of {scenario}: {points} points x {sims:,} simulations, seed {seed} at every point "
+    mode = load_scenario(scenario).simulation.mode
+    click.echo(f"sweep of {scenario}: {points} points x {sims:,} simulations, seed {seed} at every point, {mode} mode "
                f"({result.computed} run now, {result.resumed} from the checkpoint)")
-    if plot_metric != "none":
-        click.echo(format_points(result.table, keys, plot_metric, parties=shown))
-        if note:
-            click.echo(note)
+    click.echo(format_points(result.table, keys, "prob_loss" if plot_metric == "none" else plot_metric, parties=shown))
+    if note:
+        click.echo(note)
     click.echo(f"\nwrote {', '.join(str(p) for p in result.files)}" + (f" and {picture}" if picture else ""))
 
 
@@ -99,9 +103,10 @@ def breakeven(scenario: Path, key: str, target_text: str, range_text: str | None
             atomic_write(json_path, lambda f: f.write(text.encode()))
     except PbrsimError as exc:
         fail(str(exc))
-    click.echo(f"{sc.name}: {sims:,} simulations per evaluation, seed {seed} at every value "
-               f"({len(result.evaluations)} evaluations)")
+    click.echo(f"{sc.name}: {sims:,} simulations per evaluation, seed {seed} at every value, {sc.simulation.mode} "
+               f"mode ({len(result.evaluations)} evaluations)")
     for e in sorted(result.evaluations, key=lambda e: e.x):
-        se = "" if e.se is None else f" (s.e. {e.se:.2g})"
-        click.echo(f"  {key} = {e.x:<10.6g} {target.metric} = {e.metric:.4g}{se}  {'meets' if e.met else 'misses'}")
+        se = "" if e.se is None else f" (s.e. {number_text(e.se, target.metric, sig=2)})"
+        click.echo(f"  {key} = {number_text(e.x, key):<10} {target.metric} = {number_text(e.metric, target.metric)}{se}"
+                   f"  {'meets' if e.met else 'misses'}")
     click.echo(result.message())

@@ -71,5 +71,11 @@ class Checkpoint:
     def save(self, chunk: dict[str, np.ndarray], first_block: int) -> None:
         atomic_write(self._chunk(first_block), lambda f: np.savez(f, **chunk))
 
+    def saved_sims(self) -> int:
+        """Simulations held in saved chunks: what a resumed run will not compute again."""
+        size, blocks, sims = self.key["block_size"], self.key["chunk_blocks"], self.key["sims"]
+        firsts = [int(path.stem.split("_")[1]) for path in self.folder.glob("chunk_*.npz")]
+        return sum(max(0, min(sims, (first + blocks) * size) - first * size) for first in firsts)
+
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

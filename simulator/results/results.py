@@ -102,6 +102,7 @@ class Results:
             "sims": self.sims,
             "seed": self.seed,
             "scenario": self.scenario.name,
+            "mode": self.scenario.simulation.mode,
             "parties": {name: self.party_summary(name) for name in self.party_names},
             "commissioner": {
                 "total_paid_gbp": distribution(a["commissioner_total"]),
@@ -114,6 +115,26 @@ class Results:
             },
             "provenance": self.provenance(),
         })
+
+    # ------------------------------------------------------------ views for Python users (see frames.py)
+
+    def to_xarray(self):
+        """Every per-simulation array as an ``xarray.Dataset`` with named dimensions."""
+        from .frames import to_xarray
+
+        return to_xarray(self)
+
+    def summary_frame(self):
+        """The summary as a pandas table: one row per party, one column per metric."""
+        from .frames import summary_frame
+
+        return summary_frame(self)
+
+    def monthly_frame(self, *, party: str | None = None):
+        """Monthly cash flows as a long pandas table: one row per simulation, party and month."""
+        from .frames import monthly_frame
+
+        return monthly_frame(self, party=party)
 
     # ------------------------------------------------------------ saving and loading
 

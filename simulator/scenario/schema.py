@@ -8,6 +8,7 @@ with top-level area tables and ``[[areas]]`` is merged into this shape by
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
@@ -46,6 +47,9 @@ class Timeline(_Model):
     processing_lag_months: Months = 3
     settlement_interval_months: PosMonths = 12
     ffs_payment_lag_months: Months = 1
+    # optional calendar date of month 0 (a TOML date, e.g. 2015-02-01): outputs then show months as
+    # dates and add financial years (April-March); the model does not use it
+    start_date: date | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Timeline:

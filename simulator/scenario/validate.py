@@ -43,6 +43,7 @@ _TYPE_RULES = {
     "model_type": "must be a table",
     "missing": "is required",
     "too_short": "must not be empty",
+    "date_type": "must be a date (a TOML date such as 2015-02-01)",
 }
 
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import PbrsimError, ScenarioError
-from ..scenario.keypaths import parse_key_path, schema_at
+from ..scenario.keypaths import leaf_at
+from ..scenario.paths import number_text
 from .sweep import evaluate_point, point_scenario
 
 _TARGET = re.compile(r"^\s*(?P<left>[^<>=]+?)\s*(?P<op><=|>=)\s*(?P<value>\S+)\s*$")
@@ -43,7 +44,7 @@ class Target:
         return x <= self.value if self.op == "<=" else x >= self.value
 
     def __str__(self) -> str:
-        return f"{self.party}.{self.metric} {self.op} {self.value:g}"
+        return f"{self.party}.{self.metric} {self.op} {number_text(self.value)}"
 
 
 def se_column(metric: str, columns: Sequence[str]) -> str | None:
@@ -114,27 +115,27 @@ class Breakeven:
         return self.value - 1.96 * self.se, self.value + 1.96 * self.se
 
     def message(self) -> str:
-        """A plain account of the answer, or of why there is none in range."""
+        """A plain account of the answer, or of why there is none in range (numbers never in e-notation)."""
         grid = sorted(self.evaluations, key=lambda e: e.x)
         lo, hi = grid[0], grid[-1]
-        span = (f"{self.target.metric} is {lo.metric:.4g} at {self.key} = {lo.x:.6g} and {hi.metric:.4g} at "
-                f"{hi.x:.6g}")
+        x, m = (lambda v: number_text(v, self.key)), (lambda v: number_text(v, self.target.metric))
+        span = f"{self.target.metric} is {m(lo.metric)} at {self.key} = {x(lo.x)} and {m(hi.metric)} at {x(hi.x)}"
         if self.status == "none_met":
             best = min(grid, key=lambda e: abs(e.metric - self.target.value))
-            return (f"no value of {self.key} in [{self.low:g}, {self.high:g}] meets {self.target}: {span}; closest "
-                    f"is {best.metric:.4g} at {best.x:.6g}. Widen --range, or the target cannot be met by this key.")
+            return (f"no value of {self.key} in [{x(self.low)}, {x(self.high)}] meets {self.target}: {span}; closest "
+                    f"is {m(best.metric)} at {x(best.x)}. Widen --range, or the target cannot be met by this key.")
         if self.status == "all_met":
-            return (f"every value of {self.key} in [{self.low:g}, {self.high:g}] meets {self.target} ({span}): "
+            return (f"every value of {self.key} in [{x(self.low)}, {x(self.high)}] meets {self.target} ({span}): "
                     "the break-even lies outside the range; widen --range to find it.")
         side = ">=" if self.meets_above else "<="
         unc = "n/a (no standard error for this metric or a flat slope)" if self.se is None else (
-            f"{self.se:.3g}; 95% interval {self.interval[0]:.6g} to {self.interval[1]:.6g}")
+            f"{number_text(self.se, self.key, sig=2)}; 95% interval {x(self.interval[0])} to {x(self.interval[1])}")
         lines = [
-            f"break-even {self.key} = {self.value:.6g}: values {side} {self.value:.6g} meet {self.target}",
+            f"break-even {self.key} = {x(self.value)}: values {side} {x(self.value)} meet {self.target}",
             f"  Monte Carlo standard error of the answer: {unc}",
-            f"  at the answer {self.target.metric} = {self.metric:.4g}"
-            + (f" (s.e. {self.metric_se:.2g})" if self.metric_se is not None else "")
-            + (f"; local slope {self.slope:.4g} per unit of {self.key}" if self.slope is not None else ""),
+            f"  at the answer {self.target.metric} = {m(self.metric)}"
+            + (f" (s.e. {number_text(self.metric_se, self.target.metric, sig=2)})" if self.metric_se is not None else "")
+            + (f"; local slope {number_text(self.slope, sig=4)} per unit of {self.key}" if self.slope is not None else ""),
         ]
         if self.switches > 1:
             lines.append(f"  warning: the target switches {self.switches} times on the grid; the answer is for the "
@@ -143,7 +144,7 @@ class Breakeven:
         if turn is not None:
             (x0, y0), (x1, y1) = turn
             lines.append(f"  warning: {self.target.metric} is not monotone in {self.key}: it moves the other way "
-                         f"between {x0:.6g} ({y0:.4g}) and {x1:.6g} ({y1:.4g}); there may be other crossings "
+                         f"between {x(x0)} ({m(y0)}) and {x(x1)} ({m(y1)}); there may be other crossings "
                          "(look with 'pbrsim sweep').")
         return "\n".join(lines)
 
@@ -182,14 +183,13 @@ class _Objective:
 
 def default_range(raw: dict, key: str, *, source: str) -> tuple[float, float] | None:
     """[0, 1] for shares and rates; None (the user must give --range) otherwise."""
-    leaf = schema_at(raw, parse_key_path(key, source=source), source=source, text=key)
+    leaf = leaf_at(raw, key, source=source)
     validators = [getattr(m.func, "__name__", "") for m in leaf.metadata if hasattr(m, "func")]
     return (0.0, 1.0) if "_unit" in validators else None
 
 
 def whole_number_key(raw: dict, key: str, *, source: str) -> bool:
-    leaf = schema_at(raw, parse_key_path(key, source=source), source=source, text=key)
-    return leaf.annotation is int
+    return leaf_at(raw, key, source=source).annotation is int
 
 
 def solve(raw: dict, key: str, target: Target, *, low: float, high: float, sims: int, seed: int,

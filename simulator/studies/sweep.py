@@ -25,6 +25,7 @@ from .._version import __version__
 from ..atomic import atomic_write
 from ..engine import simulate
 from ..errors import OutputError
+from ..results.frames import flatten_metrics
 from ..scenario import apply_stresses, read_scenario_toml, scenario_from_dict
 from ..scenario.keypaths import apply_overrides
 from .grid import Vary, grid
@@ -40,18 +41,6 @@ SWEEP_FILES = (META_FILE, CHECKPOINT_FILE, CSV_FILE, PARQUET_FILE)
 
 
 # ---------------------------------------------------------------- one point
-
-
-def flatten_metrics(block: Mapping, prefix: str = "") -> dict[str, Any]:
-    """``{'npv_gbp': {'mean': 1}}`` -> ``{'npv_gbp_mean': 1}``."""
-    flat: dict[str, Any] = {}
-    for key, value in block.items():
-        name = f"{prefix}_{key}" if prefix else key
-        if isinstance(value, Mapping):
-            flat.update(flatten_metrics(value, name))
-        else:
-            flat[name] = value
-    return flat
 
 
 def metric_columns() -> list[str]:
