@@ -14,12 +14,11 @@ from pathlib import Path
 
 import click
 
-from ..errors import ScenarioError
 from ..scenario import Scenario, scenario_from_dict
-from ..scenario.keypaths import apply_overrides, parse_key_path
+from ..scenario.keypaths import apply_overrides
 from ..scenario.loading import read_scenario_toml
 from ..scenario.stress import apply_stresses
-from ..studies.grid import parse_value
+from ..studies.grid import parse_assignment
 
 SET_HELP = ("Change one scenario value by key path before the run (repeatable), e.g. "
             "--set supply_chain.subcontractors.small_charity.upfront_share=0.8; 'pbrsim validate' lists the paths.")
@@ -27,15 +26,7 @@ SET_HELP = ("Change one scenario value by key path before the run (repeatable), 
 
 def parse_sets(items: Iterable[str]) -> dict[str, object]:
     """``['a.b=1', 'c=x']`` -> ``{'a.b': 1, 'c': 'x'}`` (values as TOML, a bare word as text)."""
-    out: dict[str, object] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise ScenarioError("--set", item, "must look like KEY=VALUE (e.g. volume.factor_mean=0.8)",
-                                has_value=False)
-        parse_key_path(key.strip(), source="--set")
-        out[key.strip()] = parse_value(value.strip())
-    return out
+    return dict(parse_assignment(item) for item in items)
 
 
 def load_run_scenario(path: str | Path, sets: Sequence[str] = (), stresses: Sequence[str] = ()) -> tuple[Scenario, dict]:

@@ -17,8 +17,8 @@ from typing import Any
 
 from ..errors import ScenarioError
 from ..scenario import Scenario, apply_stresses, read_scenario_toml, scenario_from_dict
-from ..scenario.keypaths import apply_overrides, parse_key_path
-from .grid import parse_value
+from ..scenario.keypaths import apply_overrides
+from .grid import parse_assignment
 
 
 @dataclass(frozen=True)
@@ -59,15 +59,7 @@ def as_design(scenario_or_raw: Scenario | Mapping | str | Path, *, label: str | 
 
 def parse_set(text: str) -> dict[str, Any]:
     """``'KEY=VALUE;KEY=VALUE'`` -> overrides (values as TOML, bare words as text)."""
-    out: dict[str, Any] = {}
-    for piece in (p.strip() for p in text.split(";")):
-        key, sep, value = piece.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise ScenarioError("--set", piece or text, "must be KEY=VALUE (several joined by ';'), "
-                                "e.g. payment.pbr.trigger=any_improvement", has_value=False)
-        parse_key_path(key, source="--set")
-        out[key.strip()] = parse_value(value.strip())
-    return out
+    return dict(parse_assignment(piece.strip()) for piece in text.split(";"))
 
 
 def variants(files: Sequence[str | Path], *, stresses: Sequence[str] = (), sets: Sequence[str] = ()) -> list[Design]:

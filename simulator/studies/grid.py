@@ -105,3 +105,12 @@ def grid(varies: Sequence[Vary]) -> list[dict[str, Any]]:
     if len(set(keys)) != len(keys):
         raise ScenarioError("--vary", next(k for k in keys if keys.count(k) > 1), "is given twice", has_value=False)
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(v.values for v in varies))]
+
+
+def parse_assignment(text: str, *, option: str = "--set") -> tuple[str, Any]:
+    """``'KEY=VALUE'`` -> ``(key, value)``: the key path checked, the value read as TOML (a bare word as text)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise ScenarioError(option, text, "must look like KEY=VALUE (e.g. volume.factor_mean=0.8)", has_value=False)
+    parse_key_path(key.strip(), source=option)
+    return key.strip(), parse_value(value.strip())
