@@ -12,6 +12,7 @@ from ..errors import OutputError, PbrsimError
 from ..outputs.text import summary_table
 from ..results import RESULT_FILES, Results, check_output_dir, copy_scenario
 from ..scenario import load_scenario, load_stressed
+from ..studies.precision import DEFAULT_MAX_SIMS, parse_precision, simulate_precise
 from .common import fail, main
 from .progress import sims_progress
 
@@ -37,12 +38,21 @@ PARTIAL_DIR = ".partial"
 @click.option("--mode", type=click.Choice(MODES), default=None,
               help="Draw outcomes per cohort segment (aggregate) or per offender (individual); "
                    "default: the scenario's [simulation] mode.")
+@click.option("--precision", "precisions", multiple=True, metavar="PARTY.METRIC:SE",
+              help="Run chunks of 1,024 simulations until this estimate's standard error is at most SE "
+                   "(repeatable: all must be met), e.g. prime.npv_gbp_mean:50000; --sims is then ignored.")
+@click.option("--max-sims", type=click.IntRange(min=1), default=None,
+              help="With --precision: stop here even if a target is not met (default 200,000).")
 def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_monthly: bool, resume: bool,
         want_report: bool, want_xlsx: bool, want_plots: bool, quiet: bool, stresses: tuple[str, ...] = (),
-        mode: str | None = None) -> None:
+        mode: str | None = None, precisions: tuple[str, ...] = (), max_sims: int | None = None) -> None:
     """Simulate SCENARIO (a TOML file) and print each party's risk."""
+    precise = None
     try:
         sc = with_mode(load_stressed(scenario, stresses)[0], mode)
+        targets = precision_targets(sc, precisions)
+        if targets:
+            sims = max_sims or DEFAULT_MAX_SIMS
         extras = extra_files(report=want_report, xlsx=want_xlsx, plots=want_plots)
         check_output_dir(out_dir, force=force, files=RESULT_FILES + extras)
         keep = not no_monthly
@@ -53,8 +63,13 @@ def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_mon
         checkpoint.start(resume=resume)
         try:
             with sims_progress(sims, quiet=quiet) as tick:
-                results = simulate(sc, sims=sims, seed=seed, keep_monthly=keep, keep_components=keep,
-                                   checkpoint=checkpoint, progress=tick)
+                if targets:
+                    precise = simulate_precise(sc, targets, seed=seed, max_sims=sims, keep_monthly=keep,
+                                               keep_components=keep, checkpoint=checkpoint, progress=tick)
+                    results = precise.results
+                else:
+                    results = simulate(sc, sims=sims, seed=seed, keep_monthly=keep, keep_components=keep,
+                                       checkpoint=checkpoint, progress=tick)
         except Exception:  # a failed run leaves nothing to resume; an interrupt (Ctrl-C, kill) does
             checkpoint.discard()
             if created and not any(out_dir.iterdir()):
@@ -65,10 +80,31 @@ def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_mon
         checkpoint.discard()
     except PbrsimError as exc:
         fail(str(exc))
-    click.echo(f"{sc.name}: {sims:,} simulations, seed {seed}")
+    click.echo(f"{sc.name}: {results.sims:,} simulations, seed {seed}")
+    if precise is not None:
+        verdict = "every precision target met" if precise.met else f"stopped at --max-sims ({sims:,}): NOT every target met"
+        click.echo(f"precision: {verdict} after {results.sims:,} simulations")
+        click.echo("\n".join(precision_lines(precise.estimates)))
     click.echo(summary_table(results.summary()))
     click.echo(f"\nwrote {out_dir / 'summary.json'} and {out_dir / 'sims.npz'}")
     write_extras(results, out_dir, report=want_report, xlsx=want_xlsx, plots=want_plots)
+
+
+def precision_targets(sc, texts: tuple[str, ...]) -> list:
+    """The parsed ``--precision`` targets (none when the option is not given)."""
+    if not texts:
+        return []
+    from ..studies.sweep import metric_columns
+
+    return [parse_precision(t, sc.party_names(), metric_columns()) for t in texts]
+
+
+def precision_lines(estimates) -> list[str]:
+    """One line per target: the estimate with its s.e., and the target s.e."""
+    from ..outputs.study_text import metric_value
+
+    return [f"  {t.party}.{t.metric} = {metric_value(t.metric, v, se)} (target s.e. {metric_value(t.metric, t.se)}"
+            f": {'met' if se <= t.se else 'NOT met'})" for t, v, se in estimates]
 
 
 def extra_files(*, report: bool, xlsx: bool, plots: bool) -> tuple[str, ...]:
