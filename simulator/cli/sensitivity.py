@@ -59,9 +59,9 @@ def sensitivity(scenario: Path, party: str, metric: str, terms: tuple[str, ...],
                            progress=bar)
         sob = None
         if samples:
-            from ..engine import uncertain_inputs
+            from ..studies.sobol import problem_for
 
-            total = samples * (len({c.group for c in uncertain_inputs(design.scenario())}) + 3)
+            total = samples * (len(set(problem_for(design.scenario())[0]["groups"])) + 2)
             with sims_progress(total, quiet=quiet) as tick:
                 sob = sobol_indices(design, party=party, metric=metric, n=samples, seed=seed, progress=tick)
         written = torn.save(out_dir, force=True) + (sob.save(out_dir, force=True) if sob else [])

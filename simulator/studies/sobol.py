@@ -3,7 +3,8 @@
 The factors are the scenario's uncertain inputs grouped by concept (common shock, true
 effects, volume factors of every area, baseline errors of every segment, ...: see
 :func:`simulator.engine.uncertain_inputs`) and one more, **chance**: everything else the
-model draws (which offenders reoffend, how often, cohort and volume noise). Chance enters as
+model draws (which offenders reoffend, how often, every cohort's shock and every period's
+volume noise, which the tornado moves all at once but are independent draws). Chance enters as
 each simulation's own random stream (:class:`simulator.engine.ExternalInputs`), so the model
 is a deterministic function of independent factors, as the estimators need: a stochastic
 simulator with its seed as an input.
@@ -34,6 +35,7 @@ from .sensitivity import check_party_metric
 from .tables import open_folder, write_csv, write_json
 
 CHANCE = "chance"
+MANY_DRAWS = ("cohort_shock", "volume_noise")
 GROUP_LABELS_ALL = {**GROUP_LABELS, CHANCE: "chance (outcomes, cohort and volume noise)"}
 SOBOL_FILES = ("sobol.csv", "sobol.json")
 PER_SIM = {  # metric -> the per-simulation quantity it is the mean of
@@ -75,8 +77,12 @@ class SobolResult:
 
 
 def problem_for(scenario) -> tuple[dict, list]:
-    """SALib's problem: one variable per input column (a quantile) plus chance, grouped by concept."""
-    columns = uncertain_inputs(scenario)
+    """SALib's problem: one variable per input column (a quantile) plus chance, grouped by concept.
+
+    Inputs drawn many times in a simulation (every cohort's shock, every period's volume noise)
+    stay with chance: one column for all of them would make them move together, another model.
+    """
+    columns = [c for c in uncertain_inputs(scenario) if c.group not in MANY_DRAWS]
     names = [c.name for c in columns] + [CHANCE]
     groups = [c.group for c in columns] + [CHANCE]
     return {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names), "groups": groups}, columns
