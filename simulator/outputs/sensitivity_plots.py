@@ -28,7 +28,7 @@ def plot_tornado(table, ax: Axes | None = None, *, metric: str = "npv_gbp_mean",
                  party: str = "") -> Axes:
     """One bar per input, from its low-end to its high-end value, sorted by swing, with 95% paired bars."""
     rows = table.iloc[::-1]
-    ax = ax or new_axes((8.0, 1.4 + 0.42 * len(rows)))
+    ax = ax or new_axes((9.0, 1.4 + 0.42 * len(rows)))
     y = np.arange(len(rows))
     for end, colour, hatch in (("low", "0.85", ""), ("high", "0.45", "///")):
         diff = rows[f"{end}_diff"].to_numpy(dtype=float)
@@ -39,8 +39,8 @@ def plot_tornado(table, ax: Axes | None = None, *, metric: str = "npv_gbp_mean",
     ax.set_yticks(y, [str(v) for v in rows["input"]])
     _axis_format(ax, metric)
     label = LABELS.get(metric, metric)
-    ax.set_xlabel(f"{party} {label} (base {_base_text(base, metric)}; bars: 95% paired intervals)")
-    ax.set_title(f"What moves {party}'s {label}: each input at its P10 and P90, terms moved down and up")
+    ax.set_xlabel(f"{label}; base {_base_text(base, metric)} (95% paired intervals)")
+    ax.set_title(f"What moves {party}'s {label}", loc="left")
     ax.grid(axis="x", color="0.9", lw=0.6)
     ax.legend(fontsize="small", loc="lower right")
     return ax
@@ -67,7 +67,7 @@ def plot_sobol(table, ax: Axes | None = None, *, metric: str = "npv_gbp_mean", p
     ax.axvline(0, color="black", lw=0.8)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("share of the variance (Sobol' index; bars: confidence intervals)")
-    ax.set_title(f"What {party}'s {LABELS.get(metric, metric)} varies with: Sobol' indices")
+    ax.set_title(f"Sobol' indices of {party}'s {LABELS.get(metric, metric)}", loc="left")
     ax.grid(axis="x", color="0.9", lw=0.6)
     ax.legend(fontsize="small")
     return ax
