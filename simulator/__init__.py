@@ -16,6 +16,8 @@ from .studies import SweepSpec, parse_target, run_sweep, solve
 from .studies.compare import CompareResult, compare
 from .studies.incentives import IncentivesResult, incentives
 from .studies.power import PowerResult, power
+from .studies.sensitivity import TornadoResult, tornado
+from .studies.sobol import SobolResult, sobol_indices
 
 __all__ = [
     "__version__",
@@ -27,7 +29,9 @@ __all__ = [
     "Results",
     "Scenario",
     "ScenarioError",
+    "SobolResult",
     "SweepSpec",
+    "TornadoResult",
     "apply_stresses",
     "compare",
     "incentives",
@@ -38,5 +42,7 @@ __all__ = [
     "run_sweep",
     "scenario_from_dict",
     "simulate",
+    "sobol_indices",
     "solve",
+    "tornado",
 ]

@@ -13,6 +13,7 @@ from ..outputs.plain import plain_lines
 from ..outputs.text import paths_listing, summary_table
 from ..results import RESULT_FILES, Results, check_output_dir, copy_scenario
 from ..scenario import load_scenario
+from ..studies.precision import DEFAULT_MAX_SIMS, parse_precision, simulate_precise
 from .common import fail, main
 from .options import SET_HELP, exit_interrupted, interrupted_message, load_run_scenario, run_header
 from .progress import sims_progress
@@ -40,12 +41,22 @@ PARTIAL_DIR = ".partial"
               help="Draw outcomes per cohort segment (aggregate) or per offender (individual); "
                    "default: the scenario's [simulation] mode.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+@click.option("--precision", "precisions", multiple=True, metavar="PARTY.METRIC:SE",
+              help="Run chunks of 1,024 simulations until this estimate's standard error is at most SE "
+                   "(repeatable: all must be met), e.g. prime.npv_gbp_mean:50000; --sims is then ignored.")
+@click.option("--max-sims", type=click.IntRange(min=1), default=None,
+              help="With --precision: stop here even if a target is not met (default 200,000).")
 def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_monthly: bool, resume: bool,
         want_report: bool, want_xlsx: bool, want_plots: bool, quiet: bool, stresses: tuple[str, ...] = (),
-        mode: str | None = None, sets: tuple[str, ...] = ()) -> None:
+        mode: str | None = None, sets: tuple[str, ...] = (), precisions: tuple[str, ...] = (),
+        max_sims: int | None = None) -> None:
     """Simulate SCENARIO (a TOML file) and print each party's risk."""
+    precise = None
     try:
         sc = with_mode(load_run_scenario(scenario, sets, stresses)[0], mode)
+        targets = precision_targets(sc, precisions)
+        if targets:
+            sims = max_sims or DEFAULT_MAX_SIMS
         extras = extra_files(report=want_report, xlsx=want_xlsx, plots=want_plots)
         check_output_dir(out_dir, force=force, files=RESULT_FILES + extras)
         keep = not no_monthly
@@ -56,8 +67,13 @@ def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_mon
         checkpoint.start(resume=resume)
         try:
             with sims_progress(sims, quiet=quiet) as tick:
-                results = simulate(sc, sims=sims, seed=seed, keep_monthly=keep, keep_components=keep,
-                                   checkpoint=checkpoint, progress=tick)
+                if targets:
+                    precise = simulate_precise(sc, targets, seed=seed, max_sims=sims, keep_monthly=keep,
+                                               keep_components=keep, checkpoint=checkpoint, progress=tick)
+                    results = precise.results
+                else:
+                    results = simulate(sc, sims=sims, seed=seed, keep_monthly=keep, keep_components=keep,
+                                       checkpoint=checkpoint, progress=tick)
         except KeyboardInterrupt:
             exit_interrupted(interrupted_message(checkpoint.saved_sims(), sims, out_dir / PARTIAL_DIR))
         except Exception:  # a failed run leaves nothing to resume; an interrupt (Ctrl-C, kill) does
@@ -70,11 +86,32 @@ def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_mon
         checkpoint.discard()
     except PbrsimError as exc:
         fail(str(exc))
-    click.echo(run_header(sc, sims=sims, seed=seed))
+    click.echo(run_header(sc, sims=results.sims, seed=seed))
+    if precise is not None:
+        verdict = "every precision target met" if precise.met else f"stopped at --max-sims ({sims:,}): NOT every target met"
+        click.echo(f"precision: {verdict} after {results.sims:,} simulations")
+        click.echo("\n".join(precision_lines(precise.estimates)))
     click.echo(plain_lines(results))
     click.echo(summary_table(results.summary()))
     click.echo(f"\nwrote {out_dir / 'summary.json'} and {out_dir / 'sims.npz'}")
     write_extras(results, out_dir, report=want_report, xlsx=want_xlsx, plots=want_plots)
+
+
+def precision_targets(sc, texts: tuple[str, ...]) -> list:
+    """The parsed ``--precision`` targets (none when the option is not given)."""
+    if not texts:
+        return []
+    from ..studies.sweep import metric_columns
+
+    return [parse_precision(t, sc.party_names(), metric_columns()) for t in texts]
+
+
+def precision_lines(estimates) -> list[str]:
+    """One line per target: the estimate with its s.e., and the target s.e."""
+    from ..outputs.study_text import metric_value
+
+    return [f"  {t.party}.{t.metric} = {metric_value(t.metric, v, se)} (target s.e. {metric_value(t.metric, t.se)}"
+            f": {'met' if se <= t.se else 'NOT met'})" for t, v, se in estimates]
 
 
 def extra_files(*, report: bool, xlsx: bool, plots: bool) -> tuple[str, ...]:

@@ -8,9 +8,21 @@ import click
 
 from ..errors import PbrsimError
 from ..scenario import load_scenario, load_stressed
-from ..scenario.paths import number_text
 from .common import fail, main
 from .progress import CountBar
+
+DEFAULT_MAX_SIMS = 200_000
+
+
+def check_precision(scenario: Path, stresses, texts) -> None:
+    """Parse every ``--precision`` text against the scenario's parties before anything runs."""
+    from ..studies.precision import parse_precision
+    from ..studies.sweep import metric_columns
+
+    if texts:
+        parties = load_stressed(scenario, stresses)[0].party_names()
+        for text in texts:
+            parse_precision(text, parties, metric_columns())
 
 
 @main.command()
@@ -34,9 +46,13 @@ from .progress import CountBar
 @click.option("--party", "parties", multiple=True, metavar="NAME",
               help="Party to print and plot (repeatable; default: all, or the first 6). The table has every party.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--precision", "precisions", multiple=True, metavar="PARTY.METRIC:SE",
+              help="Run each point until this estimate's s.e. is at most SE (repeatable), up to --max-sims.")
+@click.option("--max-sims", type=click.IntRange(min=1), default=None,
+              help="With --precision: the most simulations a point may run (default 200,000).")
 def sweep(scenario: Path, varies: tuple[str, ...], stresses: tuple[str, ...], sims: int, seed: int, out_dir: Path,
           force: bool, scheduler: str, plot_metric: str, parties: tuple[str, ...], quiet: bool,
-          target: float | None = None) -> None:
+          target: float | None = None, precisions: tuple[str, ...] = (), max_sims: int | None = None) -> None:
     """Run SCENARIO over a grid of values, every point on the same random numbers; resumable."""
     from ..outputs.sweep_plots import save_sweep_plot
     from ..outputs.text import choose_parties, format_points
@@ -45,7 +61,9 @@ def sweep(scenario: Path, varies: tuple[str, ...], stresses: tuple[str, ...], si
     from ..studies.sweep import SweepSpec, metric_columns, prepare, run_sweep
 
     try:
-        spec = SweepSpec(str(scenario), tuple(parse_vary(v) for v in varies), sims, seed, tuple(stresses))
+        spec = SweepSpec(str(scenario), tuple(parse_vary(v) for v in varies), sims, seed, tuple(stresses),
+                         tuple(precisions), (max_sims or DEFAULT_MAX_SIMS) if precisions else None)
+        check_precision(scenario, stresses, precisions)
         if plot_metric != "none" and plot_metric not in metric_columns():
             raise PbrsimError(f"--plot: '{plot_metric}' is not a metric (metrics: {', '.join(metric_columns())})")
         shown, note = choose_parties(prepare(spec)[0], parties, source=str(scenario))
@@ -59,7 +77,9 @@ def sweep(scenario: Path, varies: tuple[str, ...], stresses: tuple[str, ...], si
         fail(str(exc))
     points = len(result.table) // max(1, result.table["party"].nunique())
     mode = load_scenario(scenario).simulation.mode
-    click.echo(f"sweep of {scenario}: {points} points x {sims:,} simulations, seed {seed} at every point, {mode} mode "
+    per_point = f"{sims:,} simulations" if not precisions else (
+        f"{int(result.table['sims'].min()):,} to {int(result.table['sims'].max()):,} simulations (--precision)")
+    click.echo(f"sweep of {scenario}: {points} points x {per_point}, seed {seed} at every point, {mode} mode "
                f"({result.computed} run now, {result.resumed} from the checkpoint)")
     click.echo(format_points(result.table, keys, "prob_loss" if plot_metric == "none" else plot_metric, parties=shown))
     if note:
@@ -81,13 +101,32 @@ def sweep(scenario: Path, varies: tuple[str, ...], stresses: tuple[str, ...], si
 @click.option("--seed", default=7, show_default=True, type=click.IntRange(min=0),
               help="Seed, the same at every evaluation (common random numbers).")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the search as JSON here.")
+@click.option("--precision", "root_se", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SE",
+              help="Search again with more simulations until the answer's standard error is at most SE "
+                   "(in the key's units), up to --max-sims.")
+@click.option("--point-precision", "precisions", multiple=True, metavar="PARTY.METRIC:SE",
+              help="Run each evaluation until this estimate's s.e. is at most SE (repeatable), up to --max-sims.")
+@click.option("--max-sims", type=click.IntRange(min=1), default=None,
+              help="The most simulations per evaluation with --precision or --point-precision (default 200,000).")
 def breakeven(scenario: Path, key: str, target_text: str, range_text: str | None, grid: int, tol: float | None,
-              stresses: tuple[str, ...], sims: int, seed: int, json_path: Path | None) -> None:
+              stresses: tuple[str, ...], sims: int, seed: int, json_path: Path | None, root_se: float | None = None,
+              precisions: tuple[str, ...] = (), max_sims: int | None = None) -> None:
     """Find the value of KEY at which a party's metric meets a target (e.g. a price or an upfront share)."""
     import json
 
     from ..atomic import atomic_write
-    from ..studies.breakeven import default_range, parse_range_option, parse_target, solve, summary_dict
+    from ..outputs.study_text import metric_value
+    from ..outputs.units import gbp_exact
+    from ..studies.breakeven import (
+        default_range,
+        money_key,
+        parse_range_option,
+        parse_target,
+        plain_number,
+        solve,
+        solve_to_precision,
+        summary_dict,
+    )
     from ..studies.sweep import metric_columns
 
     try:
@@ -96,17 +135,25 @@ def breakeven(scenario: Path, key: str, target_text: str, range_text: str | None
         metrics = [m for m in metric_columns() if not m.startswith("commissioner_")]
         target = parse_target(target_text, sc.party_names(), metrics)
         low, high = parse_range_option(range_text, default_range(raw, key, source=str(scenario)), key)
-        result = solve(raw, key, target, low=low, high=high, sims=sims, seed=seed, source=str(scenario),
-                       grid=grid, xtol=tol)
+        check_precision(scenario, stresses, precisions)
+        fmt = gbp_exact if money_key(raw, key, source=str(scenario)) else (lambda x: plain_number(x, 4))
+        most = max_sims or DEFAULT_MAX_SIMS
+        options = dict(low=low, high=high, seed=seed, source=str(scenario), grid=grid, xtol=tol,
+                       precision=tuple(precisions), max_sims=most if precisions else None)
+        result = (solve_to_precision(raw, key, target, root_se=root_se, sims=sims, most_sims=most, **options)
+                  if root_se else solve(raw, key, target, sims=sims, **options))
         if json_path is not None:
             text = json.dumps(summary_dict(result), indent=2)
             atomic_write(json_path, lambda f: f.write(text.encode()))
     except PbrsimError as exc:
         fail(str(exc))
-    click.echo(f"{sc.name}: {sims:,} simulations per evaluation, seed {seed} at every value, {sc.simulation.mode} "
-               f"mode ({len(result.evaluations)} evaluations)")
+    for n, se in result.rounds:
+        click.echo(f"precision: {n:,} simulations per evaluation gave the answer a standard error of "
+                   f"{fmt(se) if se is not None else 'n/a'} (target {fmt(root_se)})")
+    click.echo(f"{sc.name}: {result.sims:,} simulations per evaluation, seed {seed} at every value, "
+               f"{sc.simulation.mode} mode ({len(result.evaluations)} evaluations)")
     for e in sorted(result.evaluations, key=lambda e: e.x):
-        se = "" if e.se is None else f" (s.e. {number_text(e.se, target.metric, sig=2)})"
-        click.echo(f"  {key} = {number_text(e.x, key):<10} {target.metric} = {number_text(e.metric, target.metric)}{se}"
-                   f"  {'meets' if e.met else 'misses'}")
-    click.echo(result.message())
+        used = f" [{e.sims:,} sims]" if precisions else ""
+        click.echo(f"  {key} = {fmt(e.x):>12} {target.metric} = {metric_value(target.metric, e.metric, e.se)}"
+                   f"  {'meets' if e.met else 'misses'}{used}")
+    click.echo(result.message(fmt, lambda v, se=None: metric_value(target.metric, v, se)))

@@ -7,6 +7,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from .given import AREA_BASELINE, AREA_VOLUME, AREA_VOLUME_NOISE, GIVEN_COHORT_SHOCK, area_column, binomial_quantile, given_draw
 from .individual import individual_outcome, prepare_counts
 from .outcomes import clip_rate, count_variance, lognormal_factor, segment_effect
 from .payments import (
@@ -20,16 +21,20 @@ from .sampling import binomial, poisson, seed_state
 
 
 @njit(cache=True)
-def draw_volumes(gen, m, a, vol):
+def draw_volumes(gen, m, a, vol, s):
     """Cases starting each contract month: contracted x sim factor x noise per cohort period.
 
     Periods are aligned on the cohorts (bedding-in + k periods), so each cohort has one draw.
+    Simulation ``s``'s given draws (see given.py) may set the factor and the noise.
     """
-    factor = lognormal_factor(gen, m.vol_factor_mean[a], m.vol_factor_sd[a])
+    col = area_column(m.seg_share.shape[1], a, 0)
+    factor = lognormal_factor(gen, m.vol_factor_mean[a], m.vol_factor_sd[a],
+                              given_draw(m.given, s, col + AREA_VOLUME, np.nan))
+    noise_z = given_draw(m.given, s, col + AREA_VOLUME_NOISE, np.nan)
     noise = 1.0
     for mo in range(m.term):
         if mo == 0 or (mo - m.bedding_in) % m.period_len == 0:
-            noise = lognormal_factor(gen, 1.0, m.vol_noise_sd[a])
+            noise = lognormal_factor(gen, 1.0, m.vol_noise_sd[a], noise_z)
         vol[mo] = m.vol_contracted[a] * factor * noise
 
 
@@ -55,16 +60,24 @@ def cohort_outcome(gen, state, n, p, mu, alpha):
 
 
 @njit(cache=True)
-def draw_baselines(gen, m, a, base_rate, base_mu):
-    """The historic baseline per segment: the true rate, or an estimate from a finite cohort."""
+def draw_baselines(gen, m, a, base_rate, base_mu, s):
+    """The historic baseline per segment: the true rate, or an estimate from a finite cohort.
+
+    A given quantile (see given.py) sets the historic count of reoffenders; the mean count per
+    reoffender stays the one drawn (its error is nearly independent of that count).
+    """
     state = seed_state(gen)
+    col = area_column(m.seg_share.shape[1], a, AREA_BASELINE)
     for g in range(m.n_segments[a]):
         p, mu = m.seg_rate[a, g], m.seg_mu[a, g]
         n_hist = int(round(m.base_n[a] * m.seg_share[a, g]))
         if n_hist > 0:
             state, r, o = cohort_outcome(gen, state, n_hist, p, mu, m.seg_alpha[a, g])
-            p = max(r, 1) / n_hist
             mu = o / r if r > 0 else mu
+            u = given_draw(m.given, s, col + g, np.nan)
+            if not np.isnan(u):
+                r = binomial_quantile(n_hist, p, u)
+            p = max(r, 1) / n_hist
         base_rate[g], base_mu[g] = p, mu
 
 
@@ -130,7 +143,7 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, effe
     spread = m.seg_spread[a]
     seg_points, seg_sd = m.seg_effect_points[a], m.seg_effect_sd[a]
     starts, lengths, n_seg = m.cohort_start, m.cohort_len, m.n_segments[a]
-    trend, shock_sd = m.trend_per_year, m.cohort_shock_sd
+    trend, shock_sd, given = m.trend_per_year, m.cohort_shock_sd, m.given
     n_out, pbr_out, bin_out = out.cohort_n[s, a], out.cohort_pbr[s, a], out.cohort_binary[s, a]
     freq_out, base_bin_out, base_freq_out = out.cohort_frequency[s, a], out.cohort_base_binary[s, a], \
         out.cohort_base_frequency[s, a]
@@ -144,7 +157,7 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, effe
         years = starts[c] / 12.0
         shock = shift_points + trend * years
         if shock_sd > 0.0:
-            shock += shock_sd * gen.standard_normal()
+            shock += shock_sd * given_draw(given, s, GIVEN_COHORT_SHOCK, gen.standard_normal())
         n = r_tot = o_tot = 0
         e_bin = e_off = e_sq = 0.0
         for g in range(n_seg):

@@ -100,6 +100,8 @@ class ModelArrays(NamedTuple):
     investor_of: np.ndarray
     margin: np.ndarray
     cap_multiple: np.ndarray
+    # externally given standard draws (see given.py): rows of the chunk's simulations; none by default
+    given: np.ndarray = np.zeros((0, 0))
 
 
 class Outputs(NamedTuple):

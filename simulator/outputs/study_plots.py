@@ -36,10 +36,24 @@ def _incentives(table, ax=None, **options):
     return plot_incentives(table, ax=ax, **options)
 
 
+def _tornado(table, ax=None, **options):
+    from .sensitivity_plots import plot_tornado
+
+    return plot_tornado(table, ax=ax, **options)
+
+
+def _sobol(table, ax=None, **options):
+    from .sensitivity_plots import plot_sobol
+
+    return plot_sobol(table, ax=ax, **options)
+
+
 register("power", _power)
 register("power_parties", _power_parties)
 register("compare", _compare)
 register("incentives", _incentives)
+register("tornado", _tornado)
+register("sobol", _sobol)
 
 
 def save_study_figure(ax, out_dir: str | Path, stem: str) -> list[Path]:

@@ -17,7 +17,7 @@ from matplotlib.ticker import FuncFormatter
 from ..atomic import atomic_write
 from ..errors import PbrsimError
 from ..scenario.paths import number_text
-from ..studies.breakeven import se_column
+from ..studies.metric_names import se_column
 from .words import key_words, metric_words
 
 Z95 = 1.96

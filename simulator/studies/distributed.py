@@ -60,7 +60,7 @@ def dask_runner(client, *, in_flight: int | None = None):
 
         def submit(index: int, overrides: dict):
             return client.submit(_task, index, raw_future, overrides, spec.sims, spec.seed, spec.scenario,
-                                 key=f"pbrsim-point-{run_id}-{index}", pure=False)
+                                 spec.precision, spec.max_sims, key=f"pbrsim-point-{run_id}-{index}", pure=False)
 
         queue = as_completed([submit(i, o) for i, o in itertools.islice(pending, limit)])
         for future in queue:
@@ -74,8 +74,10 @@ def dask_runner(client, *, in_flight: int | None = None):
     return run
 
 
-def _task(index: int, raw: dict, overrides: dict, sims: int, seed: int, source: str) -> tuple[int, list[dict]]:
-    return index, evaluate_point(raw, overrides, sims=sims, seed=seed, source=source)
+def _task(index: int, raw: dict, overrides: dict, sims: int, seed: int, source: str, precision: tuple[str, ...] = (),
+          max_sims: int | None = None) -> tuple[int, list[dict]]:
+    return index, evaluate_point(raw, overrides, sims=sims, seed=seed, source=source, precision=precision,
+                                 max_sims=max_sims)
 
 
 @contextmanager

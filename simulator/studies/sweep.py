@@ -29,6 +29,7 @@ from ..results.frames import flatten_metrics
 from ..scenario import apply_stresses, read_scenario_toml, scenario_from_dict
 from ..scenario.keypaths import apply_overrides
 from .grid import Vary, grid
+from .precision import parse_precision, simulate_precise
 
 META_FILE = "sweep.json"
 CHECKPOINT_FILE = "points.jsonl"
@@ -59,15 +60,28 @@ def point_scenario(raw: dict, overrides: Mapping[str, Any], *, source: str, sha2
     return scenario_from_dict(apply_overrides(raw, overrides, source=source), source=source, sha256=sha256)
 
 
-def evaluate_point(raw: dict, overrides: Mapping[str, Any], *, sims: int, seed: int, source: str) -> list[dict]:
-    """Simulate one grid point and reduce it to one metrics row per party (picklable, for Dask)."""
+def evaluate_point(raw: dict, overrides: Mapping[str, Any], *, sims: int, seed: int, source: str,
+                   precision: tuple[str, ...] = (), max_sims: int | None = None) -> list[dict]:
+    """Simulate one grid point and reduce it to one metrics row per party (picklable, for Dask).
+
+    With ``precision`` (``PARTY.METRIC:SE`` texts) the point runs chunk by chunk until those
+    standard errors are met or ``max_sims`` (default ``sims``); its rows then say how many
+    simulations it took (``sims``).
+    """
     scenario = point_scenario(raw, overrides, source=source)
-    results = simulate(scenario, sims=sims, seed=seed, keep_monthly=False, keep_components=False)
+    if precision:
+        targets = [parse_precision(t, scenario.party_names(), metric_columns()) for t in precision]
+        results = simulate_precise(scenario, targets, seed=seed, max_sims=max_sims or sims, keep_monthly=False,
+                                   keep_components=False).results
+    else:
+        results = simulate(scenario, sims=sims, seed=seed, keep_monthly=False, keep_components=False)
     summary = results.summary()
     paid = summary["commissioner"]
     extra = {"commissioner_total_paid_gbp_mean": paid["total_paid_gbp"]["mean"],
              "commissioner_npv_paid_gbp_mean": paid["npv_paid_gbp"]["mean"]}
-    return [{"party": name, **flatten_metrics(metrics), **extra} for name, metrics in summary["parties"].items()]
+    used = {"sims": results.sims} if precision else {}
+    return [{**used, "party": name, **flatten_metrics(metrics), **extra}
+            for name, metrics in summary["parties"].items()]
 
 
 def _cell(value: Any) -> Any:
@@ -87,8 +101,11 @@ class SweepSpec:
     sims: int
     seed: int
     stresses: tuple[str, ...] = ()
+    precision: tuple[str, ...] = ()  # PARTY.METRIC:SE per point; ``sims`` is then the most a point may run
+    max_sims: int | None = None
 
     def meta(self, sha256: str) -> dict:
+        extra = {"precision": list(self.precision), "max_sims": self.max_sims} if self.precision else {}
         return {
             "scenario_file": self.scenario,
             "scenario_sha256": sha256,
@@ -97,6 +114,7 @@ class SweepSpec:
             "sims": self.sims,
             "seed": self.seed,
             "pbrsim_version": __version__,
+            **extra,
         }
 
 
@@ -169,7 +187,8 @@ Runner = Callable[[list[tuple[int, dict]], dict, SweepSpec], Iterator[tuple[int,
 def in_process(tasks: list[tuple[int, dict]], raw: dict, spec: SweepSpec) -> Iterator[tuple[int, list[dict]]]:
     """Run the points one after another in this process."""
     for index, overrides in tasks:
-        yield index, evaluate_point(raw, overrides, sims=spec.sims, seed=spec.seed, source=spec.scenario)
+        yield index, evaluate_point(raw, overrides, sims=spec.sims, seed=spec.seed, source=spec.scenario,
+                                    precision=spec.precision, max_sims=spec.max_sims)
 
 
 @dataclass
