@@ -117,12 +117,12 @@ def breakeven(scenario: Path, key: str, target_text: str, range_text: str | None
     from ..atomic import atomic_write
     from ..outputs.study_text import metric_value
     from ..outputs.units import gbp_exact
+    from ..scenario.paths import number_text
     from ..studies.breakeven import (
         default_range,
         money_key,
         parse_range_option,
         parse_target,
-        plain_number,
         solve,
         solve_to_precision,
         summary_dict,
@@ -136,7 +136,7 @@ def breakeven(scenario: Path, key: str, target_text: str, range_text: str | None
         target = parse_target(target_text, sc.party_names(), metrics)
         low, high = parse_range_option(range_text, default_range(raw, key, source=str(scenario)), key)
         check_precision(scenario, stresses, precisions)
-        fmt = gbp_exact if money_key(raw, key, source=str(scenario)) else (lambda x: plain_number(x, 4))
+        fmt = gbp_exact if money_key(raw, key, source=str(scenario)) else (lambda x: number_text(x, sig=4))
         most = max_sims or DEFAULT_MAX_SIMS
         options = dict(low=low, high=high, seed=seed, source=str(scenario), grid=grid, xtol=tol,
                        precision=tuple(precisions), max_sims=most if precisions else None)

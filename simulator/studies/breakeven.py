@@ -28,6 +28,7 @@ from typing import Any
 
 from ..errors import PbrsimError, ScenarioError
 from ..scenario.keypaths import leaf_at
+from ..scenario.paths import number_text
 from .metric_names import se_column
 from .root_interval import Z95, Evaluation, bisect, first_switch, interval
 from .sweep import evaluate_point, point_scenario
@@ -48,7 +49,7 @@ class Target:
         return x <= self.value if self.op == "<=" else x >= self.value
 
     def __str__(self) -> str:
-        return f"{self.party}.{self.metric} {self.op} {plain_number(self.value, 6)}"
+        return f"{self.party}.{self.metric} {self.op} {number_text(self.value)}"
 
 
 def parse_target(text: str, parties: Sequence[str], metrics: Sequence[str]) -> Target:
@@ -74,17 +75,6 @@ def parse_target(text: str, parties: Sequence[str], metrics: Sequence[str]) -> T
     if not math.isfinite(value):
         raise ScenarioError("--target", text, "the target value must be a finite number", has_value=False)
     return Target(party, metric, match["op"], value)
-
-
-def plain_number(x: float | None, sig: int = 6) -> str:
-    """``x`` to ``sig`` significant figures, with thousands separators, never in scientific notation."""
-    if x is None or x != x:
-        return "-"
-    if x == 0 or not math.isfinite(x):
-        return f"{x:g}"
-    decimals = max(0, sig - 1 - math.floor(math.log10(abs(x))))
-    text = f"{x:,.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @dataclass
@@ -117,8 +107,8 @@ class Breakeven:
             return None
         return (self.interval[1] - self.interval[0]) / (2 * Z95)
 
-    def message(self, fmt: Callable[[float], str] = plain_number,
-                show: Callable[..., str] = lambda v, se=None: plain_number(v, 4)) -> str:
+    def message(self, fmt: Callable[[float], str] = number_text,
+                show: Callable[..., str] = lambda v, se=None: number_text(v, sig=4)) -> str:
         """A plain account of the answer, or of why there is none in range.
 
         ``fmt`` writes values of the key, ``show(value, se=None)`` values of the metric.
@@ -147,7 +137,7 @@ class Breakeven:
             return "n/a (this metric has no standard error)"
         text = (f"{fmt(self.interval[0])} to {fmt(self.interval[1])} (Monte Carlo standard error of the answer "
                 f"{fmt(self.se)}; the set of values whose {self.target.metric} is within 1.96 s.e. of "
-                f"{plain_number(self.target.value, 4)})")
+                f"{number_text(self.target.value, sig=4)})")
         return text + ("; it reaches the end of --range: widen it, or run more simulations"
                        if self.interval_clipped else "")
 
