@@ -57,6 +57,8 @@ def _rule_for(err: dict, loc_key: str, allowed_keys: list[str]) -> str:
         return "must be one of " + err["ctx"]["expected"]
     if kind in _TYPE_RULES:
         return _TYPE_RULES[kind]
+    if kind == "string_too_long":
+        return f"must be at most {err['ctx']['max_length']} characters"
     if kind == "string_pattern_mismatch":
         return "must use only letters, digits, spaces, '-' and '_'"
     msg = err["msg"]
