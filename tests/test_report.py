@@ -166,6 +166,11 @@ def test_report_and_plot_commands_on_saved_results(tmp_path):
     assert not (out / "plots" / "cash_fan_prime.png").exists()
     assert "skipped cash_fan_prime" in p.output
     assert invoke("plot", out).exit_code == 2
+    # one unit: the outputs added later are listed in the manifest and carry the run's id
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {"summary.json", "sims.npz", "report.html", "results.xlsx", "plots/npv_distribution_prime.svg"} <= set(
+        manifest["files"])
+    assert manifest["run_id"] == saved["provenance"]["run_id"] in (out / "report.html").read_text()
 
 
 def test_report_on_a_folder_without_results(tmp_path):

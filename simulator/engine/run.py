@@ -23,6 +23,7 @@ from .outputs import allocate_outputs, check_memory, chunk_view, stored_fields
 BLOCK_SIZE = 64
 CHUNK_BLOCKS = 16
 MODES = ("aggregate", "individual")
+MAX_SEED = 2**63 - 1  # seeds are stored as int64 in sims.npz
 
 
 def block_generators(seed: int, first_block: int, n_blocks: int) -> tuple[np.random.Generator, ...]:
@@ -37,11 +38,12 @@ def block_generators(seed: int, first_block: int, n_blocks: int) -> tuple[np.ran
     return tuple(np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b,))) for b in blocks)
 
 
-def run_checkpoint(folder, scenario: Scenario, *, sims: int, seed: int, keep_monthly: bool, keep_components: bool) -> Checkpoint:
-    """A :class:`Checkpoint` keyed on everything that determines a run's numbers."""
+def run_checkpoint(folder, scenario: Scenario, *, sims: int, seed: int, keep_monthly: bool, keep_components: bool,
+                   notify: Callable[[str], None] | None = None) -> Checkpoint:
+    """A :class:`Checkpoint` keyed on everything that determines a run's numbers (the mode is in the scenario)."""
     key = Checkpoint.run_key(scenario.model_dump_json(), seed=seed, sims=sims, keep_monthly=keep_monthly,
                              keep_components=keep_components, block_size=BLOCK_SIZE, chunk_blocks=CHUNK_BLOCKS)
-    return Checkpoint(folder, key)
+    return Checkpoint(folder, key, notify=notify)
 
 
 def with_mode(scenario: Scenario, mode: str | None) -> Scenario:
@@ -85,6 +87,8 @@ def simulate(
     """
     if sims < 1:
         raise ValueError(f"sims must be >= 1 (got {sims})")
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be in [0, 2**63 - 1] (got {seed})")
     scenario = with_mode(scenario, mode)
     individual = scenario.simulation.mode == "individual"
     m, calendar = build_model_arrays(scenario)

@@ -126,13 +126,15 @@ def render_report(results: Results) -> str:
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="pbrsim-run-id" content="{e(results.run_id)}">',
         f"<title>pbrsim report: {e(sc.name)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
         f"<h1>pbrsim report: {e(sc.name)}</h1>",
         f"<p>{e(sc.description)}</p>" if sc.description else "",
         _plain_section(results),
         f'<p class="meta">{results.sims:,} simulations, seed {results.seed}, {e(s["mode"])} mode; scenario file '
         f"<code>{e(str(prov['scenario_file']))}</code> (SHA-256 <code>{e(prov['scenario_sha256'][:16])}</code>…); "
-        f"pbrsim {e(prov['pbrsim_version'])}, numpy {e(prov['numpy_version'])}, numba {e(prov['numba_version'])}. "
+        f"pbrsim {e(prov['pbrsim_version'])}, numpy {e(prov['numpy_version'])}, numba {e(prov['numba_version'])}; "
+        f"run <code>{e(results.run_id)}</code>. "
         "Money in GBP; months from contract start. ± is one Monte Carlo standard error.</p>",
         "<nav>" + '<a href="#overview">Overview</a><a href="#scenario">Whole scenario</a>'
         + "".join(f'<a href="#party-{e(p)}">{e(p)}</a>' for p in shown)

@@ -6,11 +6,17 @@ year`` with a start date), per party a summary sheet (every summary.json metric 
 Monte Carlo standard error and key path) and a monthly sheet (percentiles of net cash flow
 and of cash position by month), then ``Inputs`` (key paths as ``--set`` takes them).
 Each party sheet starts with the party's full name (sheet names are shortened to fit Excel).
+
+Text is inert: every text cell is a string cell, never a formula, whatever it starts with.
+openpyxl stores text starting with '=' as a formula, and scenario text (names, stress values)
+could then run when the workbook is opened (OWASP, "CSV Injection"); :func:`inert` fixes
+every cell once the sheets are built. Values that are tables or arrays are written as JSON.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -22,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..atomic import atomic_write
 from ..results import Results
+from ..safe_text import terminal_text
 from ..scenario.paths import value_text
 from .figures import party_reserves
 from .labels import input_rows, kind_of, metric_rows
@@ -80,8 +87,8 @@ def _about_sheet(ws: Worksheet, results: Results, summary: dict) -> None:
     ws.append(["simulation mode", summary["mode"]])
     start = results.scenario.timeline.start_date
     ws.append(["contract start", "month 0 (no start date given)" if start is None else start.strftime("%b %Y")])
-    for key, value in summary["provenance"].items():
-        ws.append([key, value])
+    for key, value in summary["provenance"].items():  # the scenario's path is the user's: may hold anything
+        ws.append([key, terminal_text(value) if isinstance(value, str) else value])
     ws.append(["units", "GBP; months from contract start; s.e. = Monte Carlo standard error"])
     ws.append([])
     _header(ws, "commissioner metric", "estimate", "Monte Carlo s.e.", "summary.json key")
@@ -146,8 +153,24 @@ def build_workbook(results: Results) -> Workbook:
     ws = wb.create_sheet(sheet_title("Inputs", taken))
     _header(ws, "scenario input (key path)", "value")
     for path, value in input_rows(results):
-        ws.append([path, value_text(value) if value is None or isinstance(value, bool | str) else value])
+        ws.append([path, _input_cell(value)])
     _widths(ws, [70, 30])
+    return inert(wb)
+
+
+def _input_cell(value: object) -> object:
+    if value is None or isinstance(value, bool | str):
+        return value_text(value)
+    return json.dumps(value) if isinstance(value, dict | list | tuple) else value
+
+
+def inert(wb: Workbook) -> Workbook:
+    """Every text cell a string cell: no text becomes a formula (see the module docstring)."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
     return wb
 
 
