@@ -24,7 +24,7 @@ from simulator import load_scenario, simulate
 from simulator.engine import BLOCK_SIZE, CHUNK_BLOCKS, run_checkpoint
 from simulator.engine import run as engine_run
 
-from .conftest import ANALYTIC_SCENARIO, DEFAULT_SCENARIO
+from .conftest import ANALYTIC_SCENARIO
 from .resultstate import canonical, invoke, pbrsim, snapshot, state, strays
 
 CHUNK = BLOCK_SIZE * CHUNK_BLOCKS
@@ -91,6 +91,15 @@ if step == "mid-chunk":  # the second checkpoint chunk's file is half written
     np.savez = savez
 elif step == "staged":  # every file of the new result written, its manifest not yet
     unit.write_manifest = lambda *a, **k: die()
+elif step == "pause":  # hold the lock, everything staged, until the test says go
+    import pathlib, time
+    real_manifest = unit.write_manifest
+    def wait_then_write(*a, **k):
+        pathlib.Path(os.environ["PAUSED"]).touch()
+        while not pathlib.Path(os.environ["GO"]).exists():
+            time.sleep(0.01)
+        return real_manifest(*a, **k)
+    unit.write_manifest = wait_then_write
 elif step == "before-swap":
     unit.exchange = lambda a, b: die()
 elif step == "after-swap":
@@ -157,21 +166,24 @@ def _wait_for(path, proc, timeout=60.0):
 
 
 def test_a_second_writer_stops_at_once_naming_the_first(tmp_path):
-    out = tmp_path / "R"
-    long_run = ("run", DEFAULT_SCENARIO, "--sims", 6000, "--mode", "individual", "--no-monthly", "--quiet")
-    first = subprocess.Popen(pbrsim(*long_run, "--seed", 7, "--out", out), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    assert _wait_for(tmp_path / ".R.pbrsim-lock", first)
-    second = subprocess.run(pbrsim(*long_run, "--seed", 8, "--out", out, "--force"), capture_output=True, text=True,
-                            timeout=60)
-    still_running = first.poll() is None
-    _, err = first.communicate(timeout=180)
+    out, paused, go = tmp_path / "R", tmp_path / "paused", tmp_path / "go"
+    first = subprocess.Popen([sys.executable, "-c", DRIVER, "pause", *map(str, RUN), "--seed", "7", "--out", str(out)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "PAUSED": str(paused), "GO": str(go)})
+    try:
+        assert _wait_for(paused, first), "the first run never reached its commit"
+        start = time.monotonic()
+        second = subprocess.run(pbrsim(*RUN, "--seed", 8, "--out", out, "--force"), capture_output=True, text=True,
+                                timeout=60)
+        assert time.monotonic() - start < 20  # at once, not after the first run
+    finally:
+        go.touch()
+        _, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
-    assert still_running, "the first run finished before the second started: make it longer"
     assert second.returncode == 2 and len(second.stderr.strip().splitlines()) == 1
     assert "another pbrsim is writing here" in second.stderr and f"pid {first.pid} " in second.stderr
     assert "--seed 7" in second.stderr  # the holder's command
-    assert invoke(*long_run, "--seed", 7, "--out", tmp_path / "clean").exit_code == 0
+    assert invoke(*RUN, "--seed", 7, "--out", tmp_path / "clean").exit_code == 0
     assert canonical(out) == canonical(tmp_path / "clean")
     assert strays(out) == []
 
