@@ -157,3 +157,18 @@ def test_recovery_puts_back_a_result_renamed_away_and_clears_leftovers(tmp_path,
     recover(out)
     assert canonical(out) == canonical(saved / "a")
     assert sorted(os.listdir(tmp_path)) == ["R"]
+
+
+def test_study_commands_write_one_unit_and_follow_the_same_rules(tmp_path):
+    out = tmp_path / "c"
+    args = ("compare", ANALYTIC_SCENARIO, "--stress", "zero_effect", "--sims", 40, "--quiet", "--out", out)
+    done = invoke(*args)
+    assert done.exit_code == 0, done.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["kind"] == "compare" and "compare.csv" in manifest["files"] and strays(out) == []
+    before = snapshot(out)
+    again = invoke(*args)
+    assert again.exit_code == 2 and "--force" in again.output and snapshot(out) == before
+    for bad in (["--seed", 2**64], ["--out", ""]):
+        refused = invoke(*args[:-2], *bad)
+        assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1, refused.output

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import PbrsimError
-from .common import fail, main
+from .common import fail, main, say
 
 
 @main.command()
@@ -29,6 +29,6 @@ def app(scenario: Path | None, port: int, no_browser: bool) -> None:
     except UnicodeDecodeError:
         fail(f"{scenario}: is not UTF-8 text")
     try:
-        serve(web, port=port, open_browser=not no_browser, announce=click.echo)
+        serve(web, port=port, open_browser=not no_browser, announce=say)
     except OSError as exc:
         fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")

@@ -31,6 +31,11 @@ def say(text: str = "", *, err: bool = False) -> None:
     click.echo(terminal_text(text), err=err)
 
 
+def final_paths(paths: list[Path], stage: Path, out: Path) -> list[Path]:
+    """Paths written in a staging folder as they are named once the result is made current (for messages)."""
+    return [Path(out) / Path(p).relative_to(stage) for p in paths]
+
+
 def warn(message: str) -> None:
     say(f"pbrsim: warning: {message}", err=True)
 

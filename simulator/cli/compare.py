@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..errors import PbrsimError
-from .common import fail, main
+from ..folders import new_result
+from .common import SEED, Folder, final_paths, main, say
 from .progress import CountBar
 
 
@@ -19,9 +20,9 @@ from .progress import CountBar
               help="Add a design: the first file with these key paths changed, "
                    "e.g. 'payment.pbr.trigger=any_improvement'. Repeatable.")
 @click.option("--sims", default=2_000, show_default=True, type=click.IntRange(min=2), help="Simulations per design.")
-@click.option("--seed", default=7, show_default=True, type=click.IntRange(min=0),
-              help="Seed, the same for every design (common random numbers).")
-@click.option("--out", "out_dir", default="compare", show_default=True, type=click.Path(path_type=Path),
+@click.option("--seed", default=7, show_default=True, type=SEED,
+              help="Seed, the same for every design (common random numbers; 0 to 2**63-1).")
+@click.option("--out", "out_dir", default="compare", show_default=True, type=Folder(),
               help="Folder for compare.csv, compare.json and the figure.")
 @click.option("--report", "want_report", is_flag=True, help="Also write report.html with the comparison.")
 @click.option("--force", is_flag=True, help="Overwrite a comparison already in --out.")
@@ -29,29 +30,25 @@ from .progress import CountBar
 def compare(scenarios: tuple[Path, ...], stresses: tuple[str, ...], sets: tuple[str, ...], sims: int, seed: int,
             out_dir: Path, want_report: bool, force: bool, quiet: bool) -> None:
     """Compare designs: SCENARIO files, and --stress / --set variants of the first, on common random numbers."""
-    from ..outputs.study_report import COMPARE_FILES, REPORT_FILE, write_compare_outputs
+    from ..outputs.study_report import write_compare_outputs
     from ..outputs.study_text import design_codes, format_compare
-    from ..studies.compare import FILES
     from ..studies.compare import compare as run_compare
     from ..studies.designs import variants
-    from ..studies.tables import open_folder
 
-    try:
-        designs = variants(scenarios, stresses=stresses, sets=sets)
-        if len(designs) < 2:
-            raise PbrsimError("compare needs at least two designs: give two scenario files, or add --stress / --set")
-        open_folder(out_dir, FILES + COMPARE_FILES + ((REPORT_FILE,) if want_report else ()), force=force)
+    designs = variants(scenarios, stresses=stresses, sets=sets)
+    if len(designs) < 2:
+        raise PbrsimError("compare needs at least two designs: give two scenario files, or add --stress / --set")
+    with new_result(out_dir, force=force, kind="compare") as stage:
         with CountBar(unit="design", desc="compare", quiet=quiet) as bar:
             result = run_compare(designs, sims=sims, seed=seed, progress=bar)
-        written = result.save(out_dir, force=True) + write_compare_outputs(result, out_dir, report=want_report)
-    except PbrsimError as exc:
-        fail(str(exc))
+        written = final_paths(result.save(stage, force=True) + write_compare_outputs(result, stage, report=want_report),
+                              stage, out_dir)
     codes = design_codes(result.labels)
-    click.echo(f"{len(designs)} designs, {sims:,} simulations each, seed {seed} for every design:")
+    say(f"{len(designs)} designs, {sims:,} simulations each, seed {seed} for every design:")
     for label, shared in zip(result.labels, result.shared, strict=True):
-        click.echo(f"  {codes[label]}  {label}" + ("" if shared else "  (outcomes not shared with A: see the note)"))
+        say(f"  {codes[label]}  {label}" + ("" if shared else "  (outcomes not shared with A: see the note)"))
     for warning in result.warnings:
-        click.echo(f"note: {warning}")
-    click.echo("")
-    click.echo(format_compare(result))
-    click.echo(f"\nwrote {', '.join(str(p) for p in written)}")
+        say(f"note: {warning}")
+    say("")
+    say(format_compare(result))
+    say(f"\nwrote {', '.join(str(p) for p in written)}")

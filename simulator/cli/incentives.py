@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..errors import PbrsimError
-from .common import fail, main
+from ..folders import new_result
+from .common import SEED, Folder, final_paths, main, say
 from .progress import CountBar
 
 
@@ -35,9 +36,9 @@ def parse_multipliers(spec: str) -> tuple[float, ...]:
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE[;KEY=VALUE]",
               help="Add a design: the scenario with these key paths changed, e.g. 'payment.pbr.binary_hurdle=false'.")
 @click.option("--sims", default=2_000, show_default=True, type=click.IntRange(min=2), help="Simulations per spend level.")
-@click.option("--seed", default=7, show_default=True, type=click.IntRange(min=0),
-              help="Seed, the same at every spend level (common random numbers).")
-@click.option("--out", "out_dir", default="incentives", show_default=True, type=click.Path(path_type=Path),
+@click.option("--seed", default=7, show_default=True, type=SEED,
+              help="Seed, the same at every spend level (common random numbers; 0 to 2**63-1).")
+@click.option("--out", "out_dir", default="incentives", show_default=True, type=Folder(),
               help="Folder for incentives.csv, incentives.json and the figures.")
 @click.option("--report", "want_report", is_flag=True, help="Also write report.html with the study.")
 @click.option("--force", is_flag=True, help="Overwrite a study already in --out.")
@@ -45,26 +46,23 @@ def parse_multipliers(spec: str) -> tuple[float, ...]:
 def incentives(scenario: Path, spend_spec: str, party: str, stresses: tuple[str, ...], sets: tuple[str, ...], sims: int,
                seed: int, out_dir: Path, want_report: bool, force: bool, quiet: bool) -> None:
     """Vary the provider's spend per segment: its best spend, and what the commissioner gets there."""
-    from ..outputs.study_report import REPORT_FILE, incentive_figure_names, write_incentive_outputs
+    from ..outputs.study_report import write_incentive_outputs
     from ..outputs.study_text import format_incentives
     from ..studies.designs import variants
-    from ..studies.incentives import FILES, provider
     from ..studies.incentives import incentives as run_incentives
-    from ..studies.tables import open_folder
+    from ..studies.incentives import provider
 
-    try:
-        multipliers = parse_multipliers(spend_spec)
-        designs = variants([scenario], stresses=stresses, sets=sets)
-        for d in designs:
-            provider(d.scenario(), party)
-        figures = incentive_figure_names([d.label for d in designs])
-        open_folder(out_dir, FILES + figures + ((REPORT_FILE,) if want_report else ()), force=force)
+    multipliers = parse_multipliers(spend_spec)
+    designs = variants([scenario], stresses=stresses, sets=sets)
+    for d in designs:
+        provider(d.scenario(), party)
+    with new_result(out_dir, force=force, kind="incentives") as stage:
         with CountBar(unit="point", desc="incentives", quiet=quiet) as bar:
             result = run_incentives(designs, multipliers=multipliers, party=party, sims=sims, seed=seed, progress=bar)
-        written = result.save(out_dir, force=True) + write_incentive_outputs(result, out_dir, report=want_report)
-    except PbrsimError as exc:
-        fail(str(exc))
-    click.echo(f"{len(designs)} design(s), {party}'s spend per case at {len(result.table['multiplier'].dropna().unique())} "
+        written = final_paths(result.save(stage, force=True) + write_incentive_outputs(result, stage,
+                                                                                          report=want_report),
+                              stage, out_dir)
+    say(f"{len(designs)} design(s), {party}'s spend per case at {len(result.table['multiplier'].dropna().unique())} "
                f"levels, {sims:,} simulations per level, seed {seed} at every level")
-    click.echo(format_incentives(result))
-    click.echo(f"\nwrote {', '.join(str(p) for p in written)}")
+    say(format_incentives(result))
+    say(f"\nwrote {', '.join(str(p) for p in written)}")

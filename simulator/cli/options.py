@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from ..safe_text import terminal_text
 from ..scenario import Scenario, scenario_from_dict
 from ..scenario.keypaths import apply_overrides
 from ..scenario.loading import read_scenario_toml
@@ -59,5 +60,5 @@ def interrupted_message(kept: int, sims: int, out_dir: Path, argv: Sequence[str]
 
 def exit_interrupted(message: str) -> None:
     """Print the interrupt message and exit 130 (the shell's code for Ctrl-C)."""
-    click.echo(f"\npbrsim: {message}", err=True)
+    click.echo(terminal_text(f"\npbrsim: {message}"), err=True)
     sys.exit(130)

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..errors import PbrsimError
-from .common import fail, main
+from ..folders import new_result
+from .common import SEED, Folder, final_paths, main, say
 from .progress import CountBar
 
 DEFAULT_EFFECTS = {"binary": "0:5:11", "frequency": "0:0.2:11"}
@@ -33,10 +34,10 @@ def parse_effects(spec: str) -> tuple[float, ...]:
 @click.option("--measure", type=click.Choice(["binary", "frequency"]), default="binary", show_default=True,
               help="Vary the binary effect (points) or the frequency effect (relative cut per reoffender).")
 @click.option("--sims", default=2_000, show_default=True, type=click.IntRange(min=2), help="Simulations per effect.")
-@click.option("--seed", default=7, show_default=True, type=click.IntRange(min=0),
-              help="Seed, the same at every effect (common random numbers).")
+@click.option("--seed", default=7, show_default=True, type=SEED,
+              help="Seed, the same at every effect (common random numbers; 0 to 2**63-1).")
 @click.option("--stress", "stresses", multiple=True, metavar="NAME", help="Apply a stress preset first.")
-@click.option("--out", "out_dir", default="power", show_default=True, type=click.Path(path_type=Path),
+@click.option("--out", "out_dir", default="power", show_default=True, type=Folder(),
               help="Folder for power.csv, power_parties.csv, power_needed.csv, power.json and the figures.")
 @click.option("--report", "want_report", is_flag=True, help="Also write report.html with the study.")
 @click.option("--force", is_flag=True, help="Overwrite a power study already in --out.")
@@ -44,28 +45,24 @@ def parse_effects(spec: str) -> tuple[float, ...]:
 def power(scenario: Path, effects_spec: str | None, measure: str, sims: int, seed: int, stresses: tuple[str, ...],
           out_dir: Path, want_report: bool, force: bool, quiet: bool) -> None:
     """Chance a cohort is paid, deducted or in the dead band at each true effect; each party's risk."""
-    from ..outputs.study_report import POWER_FILES, write_power_outputs
+    from ..outputs.study_report import write_power_outputs
     from ..outputs.study_text import format_power
     from ..studies.designs import variants
-    from ..studies.power import FILES
     from ..studies.power import power as run_power
-    from ..studies.tables import open_folder
 
-    try:
-        effects = parse_effects(effects_spec or DEFAULT_EFFECTS[measure])
-        design = variants([scenario], stresses=["+".join(stresses)] if stresses else ())[-1]
-        open_folder(out_dir, FILES + POWER_FILES + (("report.html",) if want_report else ()), force=force)
+    effects = parse_effects(effects_spec or DEFAULT_EFFECTS[measure])
+    design = variants([scenario], stresses=["+".join(stresses)] if stresses else ())[-1]
+    with new_result(out_dir, force=force, kind="power") as stage:
         with CountBar(unit="effect", desc="power", quiet=quiet) as bar:
             result = run_power(design, effects, sims=sims, seed=seed, measure=measure, progress=bar)
-        written = result.save(out_dir, force=True) + write_power_outputs(result, out_dir, report=want_report)
-    except PbrsimError as exc:
-        fail(str(exc))
+        written = final_paths(result.save(stage, force=True) + write_power_outputs(result, stage, report=want_report),
+                              stage, out_dir)
     other = "frequency effect" if measure == "binary" else "binary effect"
     held = result.areas.iloc[0]["effect_frequency_relative" if measure == "binary" else "effect_binary_points"]
-    click.echo(f"{result.scenario}: power over the true {measure} effect, {sims:,} simulations per effect, seed {seed} "
+    say(f"{result.scenario}: power over the true {measure} effect, {sims:,} simulations per effect, seed {seed} "
                f"at every effect ({other} held at {held:g})")
     if result.theory_gaps:
-        click.echo(f"exact binomial theory of the binary measure; this scenario adds beyond it: "
+        say(f"exact binomial theory of the binary measure; this scenario adds beyond it: "
                    f"{', '.join(result.theory_gaps)}")
-    click.echo(format_power(result))
-    click.echo(f"\nwrote {', '.join(str(p) for p in written)}")
+    say(format_power(result))
+    say(f"\nwrote {', '.join(str(p) for p in written)}")

@@ -7,7 +7,7 @@
 
 from .lock import FolderLock
 from .manifest import MANIFEST_FILE, PARTIAL_DIR, read_manifest, verify_files
-from .unit import Writer, foreign_entries, resolve_folder, shown_path, writing
+from .unit import Writer, foreign_entries, new_result, resolve_folder, shown_path, writing
 
-__all__ = ["MANIFEST_FILE", "PARTIAL_DIR", "FolderLock", "Writer", "foreign_entries", "read_manifest",
+__all__ = ["MANIFEST_FILE", "PARTIAL_DIR", "FolderLock", "Writer", "foreign_entries", "new_result", "read_manifest",
            "resolve_folder", "shown_path", "verify_files", "writing"]

@@ -149,6 +149,20 @@ def writing(out: str | os.PathLike, *, must_exist: bool = False, command: str | 
             writer.close()
 
 
+@contextmanager
+def new_result(out: str | os.PathLike, *, force: bool, kind: str) -> Iterator[Path]:
+    """Write a whole new result into ``out``: yields an empty staging folder, committed on success.
+
+    The folder's lock is held throughout (so the work done inside belongs to this writer);
+    a result already there is replaced only with ``force``; on any error nothing is replaced.
+    """
+    with writing(out) as folder:
+        folder.refuse_existing(force=force)
+        stage = folder.stage()
+        yield stage
+        folder.commit(stage, run_id=secrets.token_hex(16), kind=kind)
+
+
 def recover(folder: Path) -> None:
     """After a killed writer: put a renamed-away result back, delete staging and old folders (lock held)."""
     leftovers = [p for p in folder.parent.iterdir()

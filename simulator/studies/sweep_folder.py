@@ -25,7 +25,7 @@ from pathlib import Path
 from ..atomic import atomic_write
 from ..errors import OutputError
 from ..folders import Writer
-from ..safe_text import csv_cell
+from .tables import csv_text
 
 META_FILE = "sweep.json"
 CHECKPOINT_FILE = "points.jsonl"
@@ -120,13 +120,7 @@ def publish(folder: Writer, table, meta: dict, done: Mapping[int, dict], *, run_
 
 def write_table(table, out_dir: Path) -> list[Path]:
     """sweep.csv (text cells safe to open in a spreadsheet) and sweep.parquet (typed), each written atomically."""
-    from pandas.api.types import is_numeric_dtype
-
-    safe = table.rename(columns=csv_cell)
-    for column in safe.columns:
-        if not is_numeric_dtype(safe[column]):
-            safe[column] = safe[column].map(csv_cell)
-    csv = safe.to_csv(index=False).encode()
+    csv = csv_text(table)
     parquet = io.BytesIO()
     table.to_parquet(parquet, index=False)
     return [

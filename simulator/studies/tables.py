@@ -15,24 +15,27 @@ from pathlib import Path
 from .._version import __version__
 from ..atomic import atomic_write
 from ..results import check_output_dir
+from ..safe_text import csv_cell as safe_cell
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
+def csv_text(frame) -> bytes:
+    """``frame`` as CSV, every text cell and header safe to open in a spreadsheet; numbers stay numbers.
 
-def safe_cell(value):
-    """A text cell that cannot run as a spreadsheet formula; other values unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    Columns are checked by whether they are numeric, not by ``dtype == object``: pandas 3
+    keeps text in its own string dtype, which an object test misses.
+    """
+    from pandas.api.types import is_numeric_dtype
+
+    safe = frame.rename(columns=safe_cell)
+    for column in safe.columns:
+        if not is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(safe_cell)
+    return safe.to_csv(index=False).encode()
 
 
 def write_csv(frame, path: Path) -> Path:
     """``frame`` as CSV (text cells made safe), written atomically."""
-    safe = frame.copy()
-    for col in safe.columns:
-        if safe[col].dtype == object:
-            safe[col] = safe[col].map(safe_cell)
-    text = safe.to_csv(index=False).encode()
+    text = csv_text(frame)
     return atomic_write(path, lambda f: f.write(text))
 
 
