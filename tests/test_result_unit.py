@@ -172,3 +172,12 @@ def test_study_commands_write_one_unit_and_follow_the_same_rules(tmp_path):
     for bad in (["--seed", 2**64], ["--out", ""]):
         refused = invoke(*args[:-2], *bad)
         assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1, refused.output
+
+
+@pytest.mark.parametrize("command", [["power"], ["compare", "--stress", "zero_effect"], ["incentives"],
+                                     ["sensitivity", "--party", "prime"]])
+def test_every_study_command_takes_seeds_and_folders_by_the_same_rules(tmp_path, command):
+    for bad in (["--seed", 2**63], ["--out", ""]):
+        refused = invoke(command[0], ANALYTIC_SCENARIO, *command[1:], "--sims", 10, *bad)
+        assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1, refused.output
+        assert refused.output.startswith("pbrsim: error: ") and ("--seed" in refused.output or "--out" in refused.output)

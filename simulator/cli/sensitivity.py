@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..errors import PbrsimError
-from .common import fail, main
+from ..folders import new_result
+from .common import SEED, Folder, final_paths, main, say
 from .progress import CountBar, sims_progress
 
 
@@ -25,8 +26,8 @@ from .progress import CountBar, sims_progress
 @click.option("--samples", default=1024, show_default=True, type=click.IntRange(min=0),
               help="Sobol' base samples (a power of two; the run has samples x (inputs + 2) simulations); 0: no "
                    "variance decomposition.")
-@click.option("--seed", default=7, show_default=True, type=click.IntRange(min=0), help="Seed.")
-@click.option("--out", "out_dir", default="sensitivity", show_default=True, type=click.Path(path_type=Path),
+@click.option("--seed", default=7, show_default=True, type=SEED, help="Seed (0 to 2**63-1).")
+@click.option("--out", "out_dir", default="sensitivity", show_default=True, type=Folder(),
               help="Folder for the tables (CSV, JSON) and figures (PNG, SVG).")
 @click.option("--report", "want_report", is_flag=True, help="Also write report.html with both studies.")
 @click.option("--force", is_flag=True, help="Overwrite a study already in --out.")
@@ -34,26 +35,17 @@ from .progress import CountBar, sims_progress
 def sensitivity(scenario: Path, party: str, metric: str, terms: tuple[str, ...], sims: int, samples: int, seed: int,
                 out_dir: Path, want_report: bool, force: bool, quiet: bool) -> None:
     """Explain PARTY's METRIC in SCENARIO: a tornado of inputs and terms, and Sobol' indices of the inputs."""
-    from ..outputs.sensitivity_report import (
-        REPORT_FILE,
-        SENSITIVITY_FIGURES,
-        format_sobol,
-        format_tornado,
-        write_sensitivity_outputs,
-    )
+    from ..outputs.sensitivity_report import format_sobol, format_tornado, write_sensitivity_outputs
     from ..studies.designs import as_design
-    from ..studies.sensitivity import TORNADO_FILES, check_party_metric, tornado
-    from ..studies.sobol import PER_SIM, SOBOL_FILES, sobol_indices
-    from ..studies.tables import open_folder
+    from ..studies.sensitivity import check_party_metric, tornado
+    from ..studies.sobol import PER_SIM, sobol_indices
 
-    try:
-        design = as_design(scenario)
-        check_party_metric(design.scenario(), party, metric)
-        if samples and metric not in PER_SIM:
-            raise PbrsimError(f"--metric: {metric} is not a mean over simulations, so it has no Sobol' indices "
-                              "(use --samples 0 for the tornado alone)")
-        open_folder(out_dir, TORNADO_FILES + SOBOL_FILES + SENSITIVITY_FIGURES + ((REPORT_FILE,) if want_report
-                                                                                  else ()), force=force)
+    design = as_design(scenario)
+    check_party_metric(design.scenario(), party, metric)
+    if samples and metric not in PER_SIM:
+        raise PbrsimError(f"--metric: {metric} is not a mean over simulations, so it has no Sobol' indices "
+                          "(use --samples 0 for the tornado alone)")
+    with new_result(out_dir, force=force, kind="sensitivity") as stage:
         with CountBar(unit="run", desc="tornado", quiet=quiet) as bar:
             torn = tornado(design, party=party, metric=metric, terms=list(terms) or None, sims=sims, seed=seed,
                            progress=bar)
@@ -64,12 +56,10 @@ def sensitivity(scenario: Path, party: str, metric: str, terms: tuple[str, ...],
             total = samples * (len(set(problem_for(design.scenario())[0]["groups"])) + 2)
             with sims_progress(total, quiet=quiet) as tick:
                 sob = sobol_indices(design, party=party, metric=metric, n=samples, seed=seed, progress=tick)
-        written = torn.save(out_dir, force=True) + (sob.save(out_dir, force=True) if sob else [])
-        written += write_sensitivity_outputs(torn, sob, out_dir, report=want_report)
-    except PbrsimError as exc:
-        fail(str(exc))
-    click.echo(format_tornado(torn))
+        written = torn.save(stage, force=True) + (sob.save(stage, force=True) if sob else [])
+        written = final_paths(written + write_sensitivity_outputs(torn, sob, stage, report=want_report), stage, out_dir)
+    say(format_tornado(torn))
     if sob is not None:
-        click.echo("")
-        click.echo(format_sobol(sob))
-    click.echo(f"\nwrote {', '.join(str(p) for p in written)}")
+        say("")
+        say(format_sobol(sob))
+    say(f"\nwrote {', '.join(str(p) for p in written)}")
