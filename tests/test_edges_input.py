@@ -193,3 +193,12 @@ def test_huge_sweeps_are_refused_before_any_point_is_checked(tmp_path, varies, f
     assert time.monotonic() - start < 30
     assert proc.returncode == 2 and fragment in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert not (tmp_path / "s").exists()
+
+
+def test_a_deeply_nested_upload_to_the_app_is_one_error():
+    from simulator.app.explore import load_text
+    from simulator.errors import ScenarioError
+
+    for text in ("x = " + "[" * 5000 + "]" * 5000, 'name = "a\\u001b[2Jb"\n'):
+        with pytest.raises(ScenarioError, match="^upload.toml: "):
+            load_text(text, "upload.toml")

@@ -10,12 +10,12 @@ management fee, the true effect, the caseload); ticked stresses are applied afte
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import ScenarioError
 from ..scenario import Scenario, scenario_from_dict
+from ..scenario.loading import parse_scenario_text
 from ..scenario.paths import DIST_KEYS, scenario_paths
 from ..scenario.stress import DESCRIPTIONS, apply_stresses, available
 from .forms import GENERAL, Checked, Field, check_form, scaled, shown
@@ -43,10 +43,7 @@ def load_text(text: str, name: str) -> Loaded:
     if len(text.encode()) > MAX_UPLOAD:
         raise ScenarioError(name, "", f"is larger than {MAX_UPLOAD // 1024 // 1024} MB; a scenario file is a few kB",
                             has_value=False)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(name, "", f"is not valid TOML: {exc}", has_value=False) from None
+    raw = parse_scenario_text(text, source=name)
     sha = hashlib.sha256(text.encode()).hexdigest()
     return Loaded(text, name, raw, scenario_from_dict(raw, source=name, sha256=sha))
 

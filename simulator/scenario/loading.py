@@ -50,16 +50,21 @@ def read_scenario_toml(path: str | Path) -> tuple[dict, str]:
     """The raw TOML table of a scenario file and its SHA-256 (for sweeps that edit keys)."""
     path = Path(path)
     blob = _read_regular_file(path)
+    return parse_scenario_text(blob, source=str(path)), hashlib.sha256(blob).hexdigest()
+
+
+def parse_scenario_text(blob: bytes | str, *, source: str) -> dict:
+    """The raw table of scenario text (a file's bytes, or an upload), checked by :func:`check_raw`."""
     try:
-        raw = tomllib.loads(blob.decode("utf-8"))
+        raw = tomllib.loads(blob.decode("utf-8") if isinstance(blob, bytes) else blob)
     except UnicodeDecodeError:
-        raise ScenarioError(str(path), "", "is not UTF-8 text", has_value=False) from None
+        raise ScenarioError(source, "", "is not UTF-8 text", has_value=False) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), "", f"is not valid TOML: {exc}", has_value=False) from None
+        raise ScenarioError(source, "", f"is not valid TOML: {exc}", has_value=False) from None
     except RecursionError:
-        raise ScenarioError(str(path), "", "nests tables or arrays too deeply to read", has_value=False) from None
-    check_raw(raw, source=str(path))
-    return raw, hashlib.sha256(blob).hexdigest()
+        raise ScenarioError(source, "", "nests tables or arrays too deeply to read", has_value=False) from None
+    check_raw(raw, source=source)
+    return raw
 
 
 def _read_regular_file(path: Path) -> bytes:
