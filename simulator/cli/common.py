@@ -20,6 +20,7 @@ from ..engine.run import MAX_SEED
 from ..errors import PbrsimError
 from ..folders import shown_path
 from ..safe_text import terminal_text
+from .interrupt import was_interrupted, watching_interrupts
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -85,7 +86,8 @@ class _Commands(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with watching_interrupts():
+                return super().invoke(ctx)
         except PbrsimError as exc:
             fail(str(exc))
         except BrokenPipeError:  # output piped into e.g. `head`: the work is done, stop quietly
@@ -95,7 +97,9 @@ class _Commands(click.Group):
             fail("ran out of memory: run fewer simulations at a time, or add --no-monthly")
         except OSError as exc:
             fail(_os_error(exc))
-        except KeyboardInterrupt:
+        except (Exception, KeyboardInterrupt) as exc:  # an interrupt a library turned into another error too
+            if not was_interrupted(exc):
+                raise
             fail("interrupted (finished simulations are kept: add --resume to continue a run)", EXIT_INTERRUPTED)
 
 

@@ -18,6 +18,7 @@ from ..results import SIMS_FILE, SUMMARY_FILE, Results
 from ..scenario import load_scenario
 from ..studies.precision import DEFAULT_MAX_SIMS, parse_precision, simulate_precise
 from .common import SEED, Folder, main, say, warn
+from .interrupt import was_interrupted
 from .options import SET_HELP, exit_interrupted, interrupted_message, load_run_scenario, run_header
 from .progress import sims_progress
 
@@ -70,7 +71,7 @@ def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_mon
         except BaseException as exc:  # finished chunks are kept for --resume; an empty checkpoint goes
             if not checkpoint.has_chunks():
                 checkpoint.discard()
-            if isinstance(exc, KeyboardInterrupt):
+            if was_interrupted(exc):
                 exit_interrupted(interrupted_message(checkpoint.saved_sims(), sims, out_dir / PARTIAL_DIR))
             raise
     say(run_header(sc, sims=results.sims, seed=seed))
