@@ -24,7 +24,7 @@ def invoke(*args):
 
 def test_run_writes_summary_and_sims(tmp_path):
     out = tmp_path / "res"
-    result = invoke("run", DEFAULT_SCENARIO, "--sims", 300, "--seed", 7, "--out", out)
+    result = invoke("run", DEFAULT_SCENARIO, "--sims", 300, "--seed", 7, "--out", out, "--keep-monthly")
     assert result.exit_code == 0, result.output
     for party in ("prime", "regional_provider", "small_charity"):
         assert party in result.output

@@ -18,6 +18,7 @@ from ..scenario import Scenario
 from .checkpoint import Checkpoint
 from .external import ExternalInputs, stream_generators
 from .model_arrays import build_model_arrays
+from .monthly_stats import MonthlyStats
 from .outputs import allocate_outputs, check_memory, chunk_view, stored_fields
 
 BLOCK_SIZE = 64
@@ -39,10 +40,11 @@ def block_generators(seed: int, first_block: int, n_blocks: int) -> tuple[np.ran
 
 
 def run_checkpoint(folder, scenario: Scenario, *, sims: int, seed: int, keep_monthly: bool, keep_components: bool,
-                   notify: Callable[[str], None] | None = None) -> Checkpoint:
+                   notify: Callable[[str], None] | None = None, monthly_stats: bool = False) -> Checkpoint:
     """A :class:`Checkpoint` keyed on everything that determines a run's numbers (the mode is in the scenario)."""
+    options = {"monthly_stats": True} if monthly_stats else {}
     key = Checkpoint.run_key(scenario.model_dump_json(), seed=seed, sims=sims, keep_monthly=keep_monthly,
-                             keep_components=keep_components, block_size=BLOCK_SIZE, chunk_blocks=CHUNK_BLOCKS)
+                             keep_components=keep_components, block_size=BLOCK_SIZE, chunk_blocks=CHUNK_BLOCKS, **options)
     return Checkpoint(folder, key, notify=notify)
 
 
@@ -68,6 +70,7 @@ def simulate(
     mode: str | None = None,
     inputs: ExternalInputs | None = None,
     until: Callable[[Outputs, int], bool] | None = None,
+    monthly_stats: bool = False,
 ) -> Results:
     """Run ``sims`` Monte Carlo simulations of a scenario.
 
@@ -84,6 +87,8 @@ def simulate(
     inputs : externally sampled inputs, one row per simulation (see :mod:`.external`); not with ``checkpoint``.
     until : called after each chunk with the outputs and the simulations done; True stops the run
         there (precision control): the result is then exactly that of a run of that many simulations.
+    monthly_stats : keep monthly cash flows as statistics (percentiles, means, cash-out months: see
+        :mod:`.monthly_stats`) instead of per simulation; ``keep_monthly`` and ``keep_components`` are then ignored.
     """
     if sims < 1:
         raise ValueError(f"sims must be >= 1 (got {sims})")
@@ -94,27 +99,39 @@ def simulate(
     m, calendar = build_model_arrays(scenario)
     if inputs is not None:
         inputs.check(scenario, sims)
-        if checkpoint is not None:
-            raise ValueError("a run with external inputs cannot use a checkpoint")
+        if checkpoint is not None or monthly_stats:
+            raise ValueError("a run with external inputs cannot use a checkpoint or keep monthly statistics")
+    if monthly_stats:
+        keep_monthly = keep_components = False
     check_memory(m, sims, keep_monthly=keep_monthly, keep_components=keep_components)
     out = allocate_outputs(m, sims, keep_monthly=keep_monthly, keep_components=keep_components)
+    stats = MonthlyStats(scenario, m, calendar.cohort_pay_month, sims, BLOCK_SIZE) if monthly_stats else None
     total_blocks = -(-sims // BLOCK_SIZE)
     for first_block in range(0, total_blocks, CHUNK_BLOCKS):
         n_blocks = min(CHUNK_BLOCKS, total_blocks - first_block)
         start, stop = first_block * BLOCK_SIZE, min(sims, (first_block + n_blocks) * BLOCK_SIZE)
         chunk = chunk_view(out, start, stop, keep_monthly, keep_components)
         stored = stored_fields(chunk, keep_monthly, keep_components)
+        if stats is not None:
+            stored.update(stats.chunk_state(start, stop))
         if checkpoint is None or not checkpoint.load_into(stored, first_block):
-            run_chunk(m, chunk, seed=seed, first_block=first_block, start=start, inputs=inputs,
-                      keep=(keep_monthly, keep_components), individual=individual)
+            if stats is not None:
+                stats.run_chunk(m, chunk, lambda b, f=first_block: block_generators(seed, f + b, CHUNK_BLOCKS), start,
+                                individual)
+            else:
+                run_chunk(m, chunk, seed=seed, first_block=first_block, start=start, inputs=inputs,
+                          keep=(keep_monthly, keep_components), individual=individual)
             if checkpoint is not None:
                 checkpoint.save(stored, first_block)
+        if stats is not None:
+            stats.add_chunk()
         if progress is not None:
             progress(stop - start)
         if until is not None and stop < sims and until(out, stop):
             out, sims = chunk_view(out, 0, stop, keep_monthly, keep_components), stop
             break
-    return Results.from_outputs(scenario, out._asdict(), cohort_start_month=calendar.cohort_start,
+    arrays = out._asdict() if stats is None else {**out._asdict(), **stats.finish(sims)}
+    return Results.from_outputs(scenario, arrays, cohort_start_month=calendar.cohort_start,
                                 cohort_pay_month=calendar.cohort_pay_month, seed=seed, sims=sims)
 
 

@@ -21,7 +21,7 @@ Z95 = 1.96
 def cash_out_by_month(results: Results, party: str) -> np.ndarray:
     """Share of simulations that have run out of cash by the end of each month."""
     first = cash_out_months(results)[:, results.party_index(party)]
-    months = np.arange(results.arrays["monthly_net"].shape[2])
+    months = np.arange(results.arrays["commissioner_paid"].shape[1])
     return ((first[:, None] >= 0) & (first[:, None] <= months[None, :])).mean(axis=0)
 
 

@@ -19,6 +19,7 @@ from matplotlib.ticker import FuncFormatter
 from ..atomic import atomic_write
 from ..results import Results
 from ..results.cash import party_reserves  # noqa: F401  (re-exported for plots and the workbook)
+from ..results.monthly import NoMonthlyData  # noqa: F401  (figures raise it; callers catch it from here)
 from ..scenario.dates import month_text
 from .units import gbp_text
 
@@ -30,10 +31,6 @@ FORMATS = ("png", "svg")
 
 # boxplot's ``vert`` gave way to ``orientation`` in matplotlib 3.10
 HORIZONTAL = {"orientation": "horizontal"} if tuple(map(int, mpl_version.split(".")[:2])) >= (3, 10) else {"vert": False}
-
-
-class NoMonthlyData(ValueError):
-    """The figure needs monthly cash flows, which this run did not keep (--no-monthly)."""
 
 
 # ---------------------------------------------------------------- helpers
@@ -70,7 +67,12 @@ def who(results: Results, party: str | None) -> tuple[list[int], str]:
 
 def fan(ax: Axes, months: np.ndarray, paths: np.ndarray) -> None:
     """Median with 5-95% and 25-75% bands of ``paths`` (sims x months)."""
-    p5, p25, p50, p75, p95 = np.percentile(paths, [5, 25, 50, 75, 95], axis=0)
+    fan_bands(ax, months, np.percentile(paths, [5, 25, 50, 75, 95], axis=0))
+
+
+def fan_bands(ax: Axes, months: np.ndarray, bands: np.ndarray) -> None:
+    """The fan of percentiles 5, 25, 50, 75, 95 (``bands``: 5 x months) already computed."""
+    p5, p25, p50, p75, p95 = bands
     ax.fill_between(months, p5, p95, color=BAND_OUTER, lw=0, label="5-95% of simulations")
     ax.fill_between(months, p25, p75, color=BAND_INNER, lw=0, label="25-75%")
     ax.plot(months, p50, color="black", lw=1.8, label="median")

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..results import Results
 from ..results.cash import cash_out_months, party_reserves
+from ..results.monthly import has_monthly_data
 from ..scenario.dates import month_text
 from .units import gbp_text
 
@@ -60,5 +61,5 @@ def party_line(results: Results, party: str, *, out_months: np.ndarray | None = 
 
 def plain_lines(results: Results, parties: list[str] | None = None) -> str:
     """The plain-English lines for ``parties`` (default: every party), one a line."""
-    out_months = cash_out_months(results) if results.has_monthly else None
+    out_months = cash_out_months(results) if has_monthly_data(results) else None
     return "\n".join(party_line(results, name, out_months=out_months) for name in parties or results.party_names)

@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
 from ..results import Results
+from ..results.monthly import cash_bands, monthly_mean, settlement_pbr
 from .figures import (
     BAND_OUTER,
     FORMATS,
@@ -25,12 +26,12 @@ from .figures import (
     NoMonthlyData,
     dated_months,
     fan,
+    fan_bands,
     finish_gbp_histogram,
     finish_money_by_month,
     gbp_tick,
     mark_pay_months,
     month_axis,
-    monthly,
     new_axes,
     party_reserves,
     save_figure,
@@ -42,13 +43,12 @@ from .figures import (
 
 def cash_fan(results: Results, party: str | None = None, *, ax: Axes | None = None) -> Axes:
     """Fan chart of cumulative cash position: reserves + cumulative net cash flow (GBP) by month."""
-    net = monthly(results, "monthly_net")
     idx, label = who(results, party)
+    bands = cash_bands(results, idx)
     reserves, credit = (x[idx].sum() for x in party_reserves(results))
-    cash = reserves + np.cumsum(net[:, idx, :].sum(axis=1), axis=1)
     ax = ax or new_axes()
-    months = np.arange(cash.shape[1])
-    fan(ax, months, cash)
+    months = np.arange(bands.shape[1])
+    fan_bands(ax, months, bands)
     ax.axhline(reserves, color="black", ls="--", lw=1.1, label=f"reserves at start ({gbp_tick(reserves)})")
     ax.axhline(0.0, color="black", ls=":", lw=1.3, label="reserves used up")
     if credit > 0:
@@ -180,25 +180,21 @@ def pbr_vs_fee(results: Results, party: str | None = None, *, ax: Axes | None = 
     if party is None:
         return _pbr_by_cohort(ax, results)
     p = results.party_index(party)
-    fee = monthly(results, "monthly_fee")[:, p]
-    pbr = monthly(results, "monthly_pbr")[:, p]
-    months = np.arange(fee.shape[1])
-    ax.bar(months, pbr.mean(axis=0), width=0.9, color="0.8", edgecolor="0.2", hatch="///", lw=0.4,
+    fee = monthly_mean(results, "fee", [p])
+    months = np.arange(len(fee))
+    ax.bar(months, monthly_mean(results, "pbr", [p]), width=0.9, color="0.8", edgecolor="0.2", hatch="///", lw=0.4,
            label="PbR received (mean)")
-    _settlement_whiskers(ax, results, pbr)
-    ax.step(months, fee.mean(axis=0), where="mid", color="black", lw=1.6, label="fee for service (mean)")
+    _settlement_whiskers(ax, results, p)
+    ax.step(months, fee, where="mid", color="black", lw=1.6, label="fee for service (mean)")
     ax.axhline(0, color="black", lw=0.6)
     finish_money_by_month(ax, ylabel="received per month (GBP)",
                           title=f"PbR receipts (by cohort settlement, C = cohort) vs fee for service: {party}")
     return dated_months(ax, results)
 
 
-def _settlement_whiskers(ax: Axes, results: Results, pbr: np.ndarray) -> None:
-    """5-95% whiskers on PbR (sims x months) in settlement months, labelled with the cohorts settled."""
-    pay = np.unique(results.cohort_pay_month)
-    pay = pay[pay < pbr.shape[1]]
-    mean = pbr[:, pay].mean(axis=0)
-    lo, hi = np.percentile(pbr[:, pay], [5, 95], axis=0)
+def _settlement_whiskers(ax: Axes, results: Results, p: int) -> None:
+    """5-95% whiskers on party ``p``'s PbR in settlement months, labelled with the cohorts settled."""
+    pay, mean, lo, hi = settlement_pbr(results, p)
     ax.errorbar(pay, mean, yerr=[mean - lo, hi - mean], fmt="none", color="black", ecolor="black", capsize=3, lw=1,
                 label="PbR 5-95% at settlements")
     for m, top in zip(pay, hi, strict=True):
@@ -218,9 +214,8 @@ def _pbr_by_cohort(ax: Axes, results: Results) -> Axes:
     ax.errorbar(starts, mean, yerr=[mean - lo, hi - mean], fmt="none", color="black", ecolor="black", capsize=2, lw=0.9,
                 label="cohort PbR 5-95%")
     try:
-        fee = monthly(results, "monthly_fee")
         primes = [i for i, n in enumerate(results.party_names) if _is_prime(results, n)]
-        prime_fee = fee[:, primes].sum(axis=1).mean(axis=0)
+        prime_fee = monthly_mean(results, "fee", primes)
         window = np.array([prime_fee[s:s + period].sum() for s in starts])
         ax.step(starts, window, where="mid", color="black", lw=1.6, label="fee for service in the cohort's window (mean)")
     except NoMonthlyData:

@@ -14,14 +14,15 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
 from ..results import Results
-from ..results.cash import cash_positions, party_reserves
+from ..results.cash import party_reserves
+from ..results.monthly import BANDS, cash_bands, has_monthly_data
 from . import plots
 from .figures import dated_months, finish_money_by_month, new_axes
 
 DETAILED_ALL_UP_TO = 6  # up to this many parties, every party gets its full set of figures
 DETAILED_MANY = 3  # beyond it, this many (the most at risk)
 LINE_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 1)))
-BAD_FUTURES = 5  # percentile drawn in the area figures
+BAD_FUTURES = 5.0  # percentile drawn in the area figures
 
 
 def is_large(results: Results) -> bool:
@@ -55,17 +56,16 @@ def area_parties(results: Results, area: int) -> list[int]:
 def area_headroom(results: Results, area: int = 0, *, ax: Axes | None = None) -> Axes:
     """For each party of an area, the share of its reserves and credit left, month by month, in bad
     futures (the 5th percentile) and typical ones (the median): 100% untouched, 0% run out."""
-    cash = cash_positions(results)
     reserves, credit = party_reserves(results)
     ax = ax or new_axes((8.0, 3.6))
-    months = np.arange(cash.shape[2])
+    months = np.arange(results.arrays["commissioner_paid"].shape[1])
     prefix = f"{results.area_names[area]}." if len(results.area_names) > 1 else ""
     for k, p in enumerate(area_parties(results, area)):
         room = reserves[p] + credit[p]
         if room <= 0:
             continue
-        share = (cash[:, p, :] + credit[p]) / room
-        low, mid = np.percentile(share, [BAD_FUTURES, 50], axis=0)
+        bands = cash_bands(results, [p])
+        low, mid = ((bands[BANDS.index(q)] + credit[p]) / room for q in (BAD_FUTURES, 50.0))
         style = LINE_STYLES[k % len(LINE_STYLES)]
         name = results.party_names[p].removeprefix(prefix)
         ax.plot(months, low, color="black", ls=style, lw=1.6, label=f"{name}: bad futures (5th pct)")
@@ -88,7 +88,7 @@ def report_figures(results: Results) -> tuple[list, list]:
     areas = {results.area_names[area_of(results, p)] for p in shown}
     scenario = [s for s in specs if s[1] is None and s[0] != "peak_funding"
                 and (not s[0].startswith("cohort_") or any(s[0].endswith(f"_{a}") for a in areas))]
-    if results.has_monthly:
+    if has_monthly_data(results):
         scenario += [(f"area_headroom_{a}", None, lambda r, ax, i=i: area_headroom(r, i, ax=ax))
                      for i, a in enumerate(results.area_names)]
     return scenario, [s for s in specs if s[1] in shown]

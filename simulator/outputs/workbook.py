@@ -28,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..atomic import atomic_write
 from ..results import Results
+from ..results.monthly import cash_bands, has_monthly_data, monthly_mean, net_bands
 from ..safe_text import terminal_text
 from ..scenario.paths import value_text
 from .figures import party_reserves
@@ -102,19 +103,17 @@ def _about_sheet(ws: Worksheet, results: Results, summary: dict) -> None:
 def _monthly_sheet(ws: Worksheet, results: Results, p: int) -> None:
     """Percentiles of net cash flow and cash position (reserves + cumulative net) by month."""
     _party_line(ws, results.party_names[p])
-    net = results.arrays["monthly_net"]
-    if net.shape[0] != results.sims:
+    if not has_monthly_data(results):
         ws.append(["Monthly cash flows were not kept for this run (--no-monthly)."])
         return
-    flows = net[:, p, :]
-    cash = party_reserves(results)[0][p] + np.cumsum(flows, axis=1)
+    mean_net = monthly_mean(results, "net", [p])
+    stats = [net_bands(results, p), cash_bands(results, [p])]
+    means = [mean_net, party_reserves(results)[0][p] + np.cumsum(mean_net)]
     names = [f"p{q}" for q in PERCENTILES] + ["mean"]
     dated = results.scenario.timeline.start_date is not None
     _header(ws, "month", *(["date"] if dated else []), *(f"net cash flow {n} (GBP)" for n in names),
             *(f"cash position {n} (GBP)" for n in names))
-    stats = [np.percentile(x, PERCENTILES, axis=0) for x in (flows, cash)]
-    means = [x.mean(axis=0) for x in (flows, cash)]
-    for m in range(flows.shape[1]):
+    for m in range(len(mean_net)):
         values = [*stats[0][:, m], means[0][m], *stats[1][:, m], means[1][m]]
         ws.append([m, *([month_cell(results, m)] if dated else []), *(float(v) for v in values)])
         for cell in ws[ws.max_row][1 + dated:]:

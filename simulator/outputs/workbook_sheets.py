@@ -18,7 +18,7 @@ import numpy as np
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..results import Results
-from ..results.cash import cash_positions
+from ..results.monthly import BANDS, cash_bands, has_flow, has_monthly_data, monthly_mean, year_net_tails
 from ..scenario.dates import contract_year, financial_year, month_text
 from .labels import kind_of, label
 
@@ -91,15 +91,13 @@ def year_labels(results: Results, n_months: int, *, financial: bool) -> list:
 
 def by_year_sheet(ws: Worksheet, results: Results, fmt: dict, bold, *, financial: bool = False) -> None:
     """Cash flows summed by year, per party (see the module docstring)."""
-    if not results.has_monthly:
+    if not has_monthly_data(results):
         ws.append(["Monthly cash flows were not kept for this run (--no-monthly): no yearly sums."])
         return
-    a = results.arrays
-    n_months = a["monthly_net"].shape[2]
+    n_months = results.arrays["commissioner_paid"].shape[1]
     years = np.array(year_labels(results, n_months, financial=financial), dtype=object)
     order = list(dict.fromkeys(years))
-    parts = [k for k in ("monthly_fee", "monthly_pbr", "monthly_cost") if a[k].shape[0] == results.sims]
-    cash = cash_positions(results)
+    parts = [k for k in ("fee", "pbr", "cost") if has_flow(results, k)]
     head = ["party", "financial year" if financial else "contract year", "first month", "last month",
             *(f"{n} mean (GBP)" for n in ("fee", "outcome money", "costs")[: len(parts)] if parts),
             "net cash flow mean (GBP)", "net p5 (GBP)", "net p95 (GBP)", "cash at year end p5 (GBP)",
@@ -108,14 +106,14 @@ def by_year_sheet(ws: Worksheet, results: Results, fmt: dict, bold, *, financial
     for cell in ws[ws.max_row]:
         cell.font = bold
     for p, party in enumerate(results.party_names):
+        means = {k: monthly_mean(results, k, [p]) for k in (*parts, "net")}
+        cash = cash_bands(results, [p])
         for year in order:
             months = np.flatnonzero(years == year)
-            net = a["monthly_net"][:, p, months].sum(axis=1)
-            end = cash[:, p, months[-1]]
             row = [party, year, month_cell(results, months[0]), month_cell(results, months[-1]),
-                   *(float(a[k][:, p, months].sum(axis=1).mean()) for k in parts),
-                   float(net.mean()), *(float(v) for v in np.percentile(net, [5, 95])),
-                   *(float(v) for v in np.percentile(end, [5, 50]))]
+                   *(float(means[k][months].sum()) for k in parts), float(means["net"][months].sum()),
+                   *(float(v) for v in year_net_tails(results, p, months, financial=financial)),
+                   *(float(cash[BANDS.index(q), months[-1]]) for q in (5.0, 50.0))]
             ws.append(row)
             for cell in ws[ws.max_row][4:]:
                 cell.number_format = fmt["gbp"]

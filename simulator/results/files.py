@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 
 from ..atomic import atomic_write
 from ..errors import OutputError
+from .monthly import STATS, stat_shapes
 
 SUMMARY_FILE = "summary.json"
 SIMS_FILE = "sims.npz"
@@ -30,6 +32,7 @@ PER_SIM = ("commissioner_total", "commissioner_npv", "effect_binary_points", "ef
 PER_COHORT = ("cohort_n", "cohort_binary", "cohort_frequency", "cohort_base_binary", "cohort_base_frequency",
               "cohort_pbr")
 MONTHLY = ("monthly_net", "monthly_fee", "monthly_pbr", "monthly_cost")
+STORED_INT32 = ("cohort_n", "first_pbr_month")  # counts and months: int32 on disk (a tenth of a national file)
 
 
 def write_summary(out_dir: Path, summary: dict) -> Path:
@@ -40,7 +43,8 @@ def write_summary(out_dir: Path, summary: dict) -> Path:
 def write_sims(out_dir: Path, arrays: dict[str, np.ndarray], *, sims: int, labels: dict, scenario_json: str,
                provenance: dict) -> Path:
     """sims.npz: the arrays (monthly ones only when kept), labels, scenario and provenance."""
-    payload = {k: v for k, v in arrays.items() if not (k.startswith("monthly_") and v.shape[0] != sims)}
+    payload = {k: v for k, v in arrays.items() if not (k in MONTHLY and v.shape[0] != sims)}
+    payload.update({k: payload[k].astype(np.int32) for k in STORED_INT32 if k in payload})
 
     def write(f) -> None:
         np.savez(
@@ -82,6 +86,8 @@ def read_sims(out_dir: str | Path) -> tuple[dict[str, np.ndarray], dict, str, di
     for name in MONTHLY[1:]:
         data.setdefault(name, np.zeros((0, 0, 0)))
     check_shapes(data, labels, path)
+    check_stats(data, labels, scenario_json, path)
+    data.update({k: data[k].astype(np.int64) for k in STORED_INT32})
     return data, labels, scenario_json, provenance
 
 
@@ -106,6 +112,24 @@ def check_shapes(data: dict[str, np.ndarray], labels: dict, path: Path) -> None:
     if problems or not labels_ok or sims < 1:
         why = problems[0] if problems else "no simulations" if sims < 1 else "malformed labels"
         raise OutputError(f"{path}: damaged pbrsim results file: {why}")
+
+
+def check_stats(data: dict[str, np.ndarray], labels: dict, scenario_json: str, path: Path) -> None:
+    """The monthly statistics (see :mod:`.monthly`): all or none, each of the shape the run's labels promise."""
+    present = [k for k in STATS if k in data]
+    if not present:
+        return
+    try:
+        start = json.loads(scenario_json)["timeline"].get("start_date")
+        expected = stat_shapes(data["npv"].shape[0], len(labels["party_names"]), data["commissioner_paid"].shape[1],
+                               labels["cohort_pay_month"], None if start is None else date.fromisoformat(start))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise OutputError(f"{path}: not a readable pbrsim results file ({type(exc).__name__}: {exc})") from None
+    problems = [f"'{k}' is missing" for k in STATS if k not in data]
+    problems += [f"'{k}' is {data[k].shape}, expected {shape}" for k, shape in expected.items()
+                 if k in data and (data[k].shape != shape or data[k].dtype.kind not in "fiu")]
+    if problems:
+        raise OutputError(f"{path}: damaged pbrsim results file: {problems[0]}")
 
 
 def read_summary(out_dir: Path) -> dict | None:

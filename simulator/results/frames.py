@@ -16,6 +16,7 @@ import numpy as np
 
 from ..scenario.dates import contract_year, financial_year, month_dates
 from .cash import party_reserves
+from .monthly import BANDS, FLOWS, TAILS, kind
 
 PER_PARTY = ("npv", "peak_funding", "lowest_headroom", "fee_total", "pbr_total", "cost_total", "first_pbr_month")
 PER_COHORT = ("cohort_n", "cohort_binary", "cohort_frequency", "cohort_base_binary", "cohort_base_frequency",
@@ -60,6 +61,8 @@ def to_xarray(results):
     data.update({k: ("simulation", a[k]) for k in ("commissioner_total", "commissioner_npv", "effect_binary_points",
                                                     "effect_frequency_relative")})
     data.update({k: (("simulation", "party", "month"), a[k]) for k in MONTHLY if a[k].shape[0] == results.sims})
+    extra = _stats_variables(results) if "cash_q" in a else {}
+    data.update(extra)
     reserves, credit = party_reserves(results)
     coords = {
         "simulation": np.arange(results.sims), "party": results.party_names, "area": results.area_names,
@@ -68,10 +71,21 @@ def to_xarray(results):
         "cohort_pay_month": ("cohort", results.cohort_pay_month),
         "reserves_gbp": ("party", reserves), "credit_line_gbp": ("party", credit),
         **_month_coords(results, n_months),
+        **({"percentile": list(BANDS), "tail": list(TAILS), "flow": list(FLOWS)} if extra else {}),
     }
     attrs = {"scenario": results.scenario.name, "mode": results.scenario.simulation.mode, "sims": results.sims,
              **{k: ("" if v is None else v) for k, v in results.provenance().items()}}
     return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def _stats_variables(results) -> dict:
+    """The monthly statistics a run kept instead of every simulation's months (see :mod:`.monthly`)."""
+    a = results.arrays
+    return {"monthly_mean": (("flow", "party", "month"), a["monthly_mean"]),
+            "monthly_net_percentile": (("percentile", "party", "month"), a["monthly_net_q"]),
+            "cash_percentile": (("percentile", "party", "month"), a["cash_q"]),
+            "cash_all_parties_percentile": (("percentile", "month"), a["cash_total_q"]),
+            "cash_out_month": (("simulation", "party"), a["cash_out_month"])}
 
 
 def summary_frame(results):
@@ -88,11 +102,15 @@ def summary_frame(results):
 def monthly_frame(results, *, party: str | None = None):
     """One row per (simulation, party, month): net, fee, PbR and cost cash flows and the cash position (GBP).
 
-    ``party`` keeps one party (a national run has millions of rows otherwise). Raises
-    ``ValueError`` when the run kept no monthly cash flows.
+    ``party`` keeps one party (a national run has millions of rows otherwise). A run that kept
+    the statistics only (``pbrsim run`` without ``--keep-monthly``) gives one row per (party,
+    month) instead: the mean of each flow and the percentiles of net flow and cash position.
+    Raises ``ValueError`` when the run kept no monthly cash flows.
     """
     import pandas as pd
 
+    if kind(results) == "stats":
+        return _stats_frame(results, party)
     if not results.has_monthly:
         raise ValueError("this run kept no monthly cash flows (it was run with --no-monthly)")
     idx = list(range(len(results.party_names))) if party is None else [results.party_index(party)]
@@ -108,6 +126,27 @@ def monthly_frame(results, *, party: str | None = None):
         if results.arrays[key].shape[0] == results.sims:
             columns[f"{name}_gbp"] = results.arrays[key][:, idx, :].ravel()
     columns["cash_gbp"] = (reserves[idx][None, :, None] + np.cumsum(net, axis=2)).ravel()
+    frame = pd.DataFrame(columns)
+    for name, values in _month_coords(results, months).items():
+        if name != "month":
+            frame[name] = np.asarray(values[1])[frame["month"].to_numpy()]
+    return frame
+
+
+def _stats_frame(results, party: str | None):
+    """One row per (party, month) of a run that kept monthly statistics: means and percentiles (GBP)."""
+    import pandas as pd
+
+    a = results.arrays
+    idx = list(range(len(results.party_names))) if party is None else [results.party_index(party)]
+    months = a["commissioner_paid"].shape[1]
+    columns = {"party": np.repeat(np.array(results.party_names, dtype=object)[idx], months),
+               "month": np.tile(np.arange(months), len(idx))}
+    for i, flow in enumerate(FLOWS):
+        columns[f"{flow}_mean_gbp"] = a["monthly_mean"][i, idx].ravel()
+    for name, key in (("net", "monthly_net_q"), ("cash", "cash_q")):
+        for j, q in enumerate(BANDS):
+            columns[f"{name}_p{q:g}_gbp"] = a[key][j, idx].ravel()
     frame = pd.DataFrame(columns)
     for name, values in _month_coords(results, months).items():
         if name != "month":

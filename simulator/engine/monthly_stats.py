@@ -1,0 +1,105 @@
+"""Monthly cash flows kept as statistics: what the figures and the workbook show, without every month.
+
+A national run at 10,000 simulations has 2.2 GB of monthly flows (63 parties x 109 months x
+4 flows); its outputs show only percentiles, means and cash-out months
+(:mod:`simulator.results.monthly`). So each chunk is simulated in pieces of
+:data:`PIECE_BLOCKS` blocks into one reused buffer, and each piece is folded by
+:func:`~simulator.kernels.monthly.reduce_months` into float32 net flows (parties x months x
+sims), the settlement months' outcome money, yearly sums, cash-out months and sums; at the
+end :meth:`MonthlyStats.finish` computes the percentiles exactly (numpy's 'linear' method).
+Pieces use the same per-block Generators as whole chunks, so the statistics do not depend
+on the piece size, the thread count or a resume.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
+import numpy as np
+
+from ..kernels import simulate_blocks
+from ..kernels.monthly import column_percentiles, party_percentiles, reduce_months, total_percentiles
+from ..kernels.records import ModelArrays, Outputs
+from ..results.monthly import BANDS, FLOWS, TAILS, pay_months, year_columns
+from ..scenario import Scenario
+
+PIECE_BLOCKS = 4  # blocks simulated into the reused monthly buffer at a time
+
+
+class MonthlyStats:
+    """The per-simulation state of a run's monthly statistics, filled piece by piece."""
+
+    def __init__(self, scenario: Scenario, m: ModelArrays, cohort_pay_month: np.ndarray, sims: int, block_size: int):
+        n_p, n_m = len(m.party_kind), m.n_months
+        self.pay = pay_months(cohort_pay_month, n_m)
+        self.year_of = year_columns(scenario.timeline.start_date, n_m)
+        self.reserves, self.credit = np.asarray(m.reserves, dtype=float), np.asarray(m.credit_line, dtype=float)
+        rows = PIECE_BLOCKS * block_size
+        self.buffer = tuple(np.zeros((rows, n_p, n_m)) for _ in FLOWS)
+        self.net32 = np.zeros((n_p, n_m, sims), dtype=np.float32)
+        self.pay_pbr = np.zeros((sims, n_p, len(self.pay)), dtype=np.float32)
+        self.year_net = np.zeros((sims, n_p, int(self.year_of.max()) + 1), dtype=np.float32)
+        self.cash_out = np.zeros((sims, n_p), dtype=np.int32)
+        self.chunk_sums = np.zeros((len(FLOWS), n_p, n_m))
+        self.sums = np.zeros((len(FLOWS), n_p, n_m))
+        self.block_size = block_size
+
+    def chunk_state(self, start: int, stop: int) -> dict[str, np.ndarray]:
+        """Views of what a chunk of simulations ``start:stop`` adds (saved in and loaded from checkpoints)."""
+        return {"stats_net32": self.net32[:, :, start:stop], "stats_pay_pbr": self.pay_pbr[start:stop],
+                "stats_year_net": self.year_net[start:stop], "stats_cash_out": self.cash_out[start:stop],
+                "stats_sums": self.chunk_sums}
+
+    def run_chunk(self, m: ModelArrays, chunk: Outputs, gens_for, start: int, individual: bool) -> None:
+        """Simulate a chunk (rows of ``chunk``, from simulation ``start``) piece by piece, folding each piece.
+
+        ``gens_for(first_block)`` gives the Generators of blocks from ``first_block`` (of the chunk).
+        """
+        self.chunk_sums[:] = 0.0
+        rows, step = chunk.npv.shape[0], PIECE_BLOCKS * self.block_size
+        for lo in range(0, rows, step):
+            hi = min(rows, lo + step)
+            n = hi - lo
+            net, fee, pbr, cost = (b[:n] for b in self.buffer)
+            piece = Outputs(*(getattr(chunk, k)[lo:hi] for k in Outputs._fields))
+            piece = piece._replace(monthly_net=net, monthly_fee=fee, monthly_pbr=pbr, monthly_cost=cost)
+            simulate_blocks(gens_for(lo // self.block_size), self.block_size, m, piece, True, True, individual)
+            kept = (self.net32, self.pay_pbr, self.year_net, self.cash_out, self.chunk_sums)
+            reduce_months(net, fee, pbr, cost, start + lo, self.reserves, self.credit, self.pay, self.year_of, kept)
+
+    def add_chunk(self) -> None:
+        """Count the chunk just simulated or loaded into the sums (chunk by chunk, in order)."""
+        self.sums += self.chunk_sums
+
+    def finish(self, sims: int) -> dict[str, np.ndarray]:
+        """The statistics arrays of the first ``sims`` simulations (see :mod:`simulator.results.monthly`)."""
+        net32 = self.net32 if sims == self.net32.shape[2] else np.ascontiguousarray(self.net32[:, :, :sims])
+        n_p, n_m = net32.shape[:2]
+        probs = np.array(BANDS)
+        net_q, cash_q, total_q = np.zeros((len(BANDS), n_p, n_m)), np.zeros((len(BANDS), n_p, n_m)), np.zeros((len(BANDS), n_m))
+        halves = np.array_split(np.arange(n_p), max(1, min(numba.get_num_threads(), n_p)))
+        with ThreadPoolExecutor(len(halves)) as pool:  # the kernels release the GIL
+            jobs = [pool.submit(party_percentiles, net32, h, self.reserves, probs, net_q, cash_q) for h in halves]
+            total_percentiles(net32, self.reserves.sum(), probs, total_q)
+            [job.result() for job in jobs]
+        return {"monthly_mean": self.sums / sims, "monthly_net_q": net_q, "cash_q": cash_q, "cash_total_q": total_q,
+                "settle_pbr_q": _tails(self.pay_pbr[:sims]), "year_net_q": _tails(self.year_net[:sims]),
+                "cash_out_month": self.cash_out[:sims].copy()}
+
+
+def _tails(x: np.ndarray) -> np.ndarray:
+    """5th and 95th percentiles over simulations of ``x`` (sims x parties x k): 2 x parties x k."""
+    flat = np.ascontiguousarray(x.reshape(x.shape[0], -1))
+    out = np.zeros((len(TAILS), flat.shape[1]))
+    if flat.shape[1]:
+        column_percentiles(flat, np.array(TAILS), out)
+    return out.reshape((len(TAILS), *x.shape[1:]))
+
+
+def stats_bytes(m: ModelArrays, sims: int, block_size: int) -> int:
+    """Memory (bytes) the statistics need: float32 net flows per simulation, yearly sums and the buffer."""
+    n_p, n_m = len(m.party_kind), m.n_months
+    per_sim = n_p * (4 * n_m + 4 * 24 + 4 * 16 + 4)
+    return sims * per_sim + len(FLOWS) * PIECE_BLOCKS * block_size * n_p * n_m * 8
+

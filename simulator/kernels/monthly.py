@@ -1,0 +1,177 @@
+"""Monthly cash flows reduced to what the outputs show, so a run need not keep every simulation's months.
+
+A national run at 10,000 simulations has 63 parties x 109 months of four monthly flows per
+simulation: 2.2 GB. The figures and the workbook show only means, percentiles and the month
+cash first runs out, so the engine passes each piece of a chunk through :func:`reduce_months`
+and keeps: each simulation's net flow as float32 (for the percentiles), the sums behind the
+means, the outcome money in settlement months, the net flow by year (in each grouping of
+months into years), and the cash-out month. :func:`party_percentiles` then gives each
+month's percentiles of net flow and cash position.
+
+Percentiles are numpy's default ('linear', Hyndman and Fan type 7), computed exactly: one
+pass counts the values in 1,024 equal bins between the column's minimum and maximum, a
+second collects only the bins that hold the order statistics needed, which are then sorted
+(binning preserves order, so the ranks are exact). About 0.05 microseconds a value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+N_BINS = 1024
+
+
+@njit(cache=True, nogil=True)
+def reduce_months(net, fee, pbr, cost, row0, reserves, credit, pay, year_of, kept):
+    """Fold one piece's monthly flows (rows x parties x months, GBP) into ``kept``.
+
+    ``kept`` is (net32, pay_pbr, year_net, cash_out, sums): the net flow as float32, party by
+    month by simulation (row ``row0 + s``), so that one month's values lie together; per
+    simulation the outcome money in the months ``pay``, the net flow summed into the column
+    ``year_of[g, month]`` for each grouping g of months into years, the first month cash falls
+    below minus the credit line (-1: never); and sums of fee, outcome money, cost and net flow
+    by party and month (added to, simulation by simulation in row order).
+    """
+    net32, pay_pbr, year_net, cash_out, sums = kept
+    by_year = np.zeros(year_net.shape[2])
+    for s in range(net.shape[0]):
+        for p in range(net.shape[1]):
+            by_year[:] = 0.0
+            cum = 0.0
+            first = -1
+            for mo in range(net.shape[2]):
+                n = net[s, p, mo]
+                cum += n
+                if first < 0 and (reserves[p] + cum) + credit[p] < 0.0:
+                    first = mo
+                net32[p, mo, row0 + s] = n
+                for g in range(year_of.shape[0]):
+                    by_year[year_of[g, mo]] += n
+                sums[0, p, mo] += n
+                sums[1, p, mo] += fee[s, p, mo]
+                sums[2, p, mo] += pbr[s, p, mo]
+                sums[3, p, mo] += cost[s, p, mo]
+            for i in range(len(pay)):
+                pay_pbr[row0 + s, p, i] = pbr[s, p, pay[i]]
+            for y in range(len(by_year)):
+                year_net[row0 + s, p, y] = by_year[y]
+            cash_out[row0 + s, p] = first
+
+
+@njit(cache=True, nogil=True)
+def party_percentiles(net32, parties, reserves, probs, net_q, cash_q):
+    """Percentiles ``probs`` of each party's net flow and cash position (reserves + cumulative net) by month.
+
+    ``net32`` is parties x months x sims; ``net_q`` and ``cash_q`` are len(probs) x parties x
+    months. The cash position is summed in float64, month by month, as ``cumsum`` sums it.
+    """
+    sims, months = net32.shape[2], net32.shape[1]
+    scratch = Scratch(sims)
+    col, cum = np.empty(sims), np.empty(sims)
+    for p in parties:
+        cum[:] = 0.0
+        for mo in range(months):
+            for s in range(sims):
+                col[s] = net32[p, mo, s]
+                cum[s] += col[s]
+            percentiles(col, probs, net_q[:, p, mo], scratch)
+            for s in range(sims):
+                col[s] = reserves[p] + cum[s]
+            percentiles(col, probs, cash_q[:, p, mo], scratch)
+
+
+@njit(cache=True, nogil=True)
+def total_percentiles(net32, reserves_total, probs, out):
+    """Percentiles by month of all parties' cash position together (``out``: len(probs) x months)."""
+    n_p, months, sims = net32.shape
+    scratch = Scratch(sims)
+    col, cum = np.empty(sims), np.zeros(sims)
+    for mo in range(months):
+        col[:] = 0.0
+        for p in range(n_p):
+            for s in range(sims):
+                col[s] += net32[p, mo, s]
+        for s in range(sims):
+            cum[s] += col[s]
+            col[s] = reserves_total + cum[s]
+        percentiles(col, probs, out[:, mo], scratch)
+
+
+@njit(cache=True, nogil=True)
+def column_percentiles(x, probs, out):
+    """Percentiles ``probs`` of each column of ``x`` (sims x columns): ``out`` is len(probs) x columns."""
+    scratch = Scratch(x.shape[0])
+    col = np.empty(x.shape[0])
+    for c in range(x.shape[1]):
+        for s in range(x.shape[0]):
+            col[s] = x[s, c]
+        percentiles(col, probs, out[:, c], scratch)
+
+
+@njit(cache=True, nogil=True)
+def Scratch(n):  # noqa: N802  (a record of work arrays, named like one)
+    return (np.empty(N_BINS, dtype=np.int64), np.empty(N_BINS + 1, dtype=np.int64), np.empty(n),
+            np.empty(N_BINS, dtype=np.bool_), np.empty(N_BINS + 1, dtype=np.int64))
+
+
+@njit(cache=True, nogil=True)
+def percentiles(x, probs, out, scratch):
+    """numpy's ``percentile(x, probs)`` (method 'linear') of a 1-d array, without sorting it all."""
+    n = len(x)
+    lo, hi = x.min(), x.max()
+    scale = N_BINS / (hi - lo) if hi > lo else 0.0
+    if not scale < np.inf:
+        scale = 0.0
+    counts, below, buf, want, start = scratch
+    counts[:] = 0
+    for v in x:
+        counts[min(int((v - lo) * scale), N_BINS - 1)] += 1
+    below[0] = 0
+    for b in range(N_BINS):
+        below[b + 1] = below[b] + counts[b]
+    want[:] = False
+    for j in range(len(probs)):
+        k = order_index(n, probs[j])
+        want[bin_of(below, k)] = True
+        want[bin_of(below, min(k + 1, n - 1))] = True
+    start[0] = 0  # where each wanted bin's values go in buf
+    for b in range(N_BINS):
+        start[b + 1] = start[b] + (counts[b] if want[b] else 0)
+    fill = start[:N_BINS].copy()
+    for v in x:
+        b = min(int((v - lo) * scale), N_BINS - 1)
+        if want[b]:
+            buf[fill[b]] = v
+            fill[b] += 1
+    buf[: start[N_BINS]].sort()
+    for j in range(len(probs)):
+        q = probs[j] / 100.0
+        virtual = n * q + (1.0 - q) - 1.0  # numpy's _compute_virtual_index(n, q, 1, 1)
+        k = order_index(n, probs[j])
+        k1 = min(k + 1, n - 1)
+        a = buf[start[bin_of(below, k)] + k - below[bin_of(below, k)]]
+        b = buf[start[bin_of(below, k1)] + k1 - below[bin_of(below, k1)]]
+        t = virtual - np.floor(virtual) if k < n - 1 else 0.0
+        d = b - a
+        out[j] = b - d * (1.0 - t) if t >= 0.5 else a + d * t
+
+
+@njit(cache=True, nogil=True)
+def order_index(n, prob):
+    """The 0-based rank below numpy's virtual index for percentile ``prob`` of ``n`` values."""
+    q = prob / 100.0
+    return min(max(int(np.floor(n * q + (1.0 - q) - 1.0)), 0), n - 1)
+
+
+@njit(cache=True, nogil=True)
+def bin_of(below, k):
+    """The bin holding the value of rank ``k`` (``below[b]``: values in bins before b)."""
+    lo, hi = 0, len(below) - 2
+    while lo < hi:
+        mid = (lo + hi + 1) >> 1
+        if below[mid] <= k:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
