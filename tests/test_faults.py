@@ -287,7 +287,7 @@ def test_damaged_chunks_are_named_and_only_they_are_simulated_again(tmp_path, mo
 
 
 def test_damaged_chunk_in_a_cli_resume_is_named_and_the_result_is_whole(tmp_path, monkeypatch):
-    out = tmp_path / "R"
+    out = tmp_path / "R"  # every month kept: one kernel call per chunk (statistics fill a chunk in pieces)
     real = engine_run.simulate_blocks
     calls = []
 
@@ -298,14 +298,14 @@ def test_damaged_chunk_in_a_cli_resume_is_named_and_the_result_is_whole(tmp_path
         return real(*a)
 
     monkeypatch.setattr(engine_run, "simulate_blocks", fail_third)
-    failed = invoke(*RUN, "--seed", 3, "--out", out)
+    failed = invoke(*RUN, "--keep-monthly", "--seed", 3, "--out", out)
     assert failed.exit_code == 2 and "Input/output error" in failed.output and "Traceback" not in failed.output
     chunks = sorted((out / ".partial").glob("chunk_*.npz"))
     assert len(chunks) == 2  # a failure keeps the finished chunks
     chunks[1].write_bytes(b"")
     monkeypatch.setattr(engine_run, "simulate_blocks", real)
-    resumed = invoke(*RUN, "--seed", 3, "--out", out, "--resume")
+    resumed = invoke(*RUN, "--keep-monthly", "--seed", 3, "--out", out, "--resume")
     assert resumed.exit_code == 0, resumed.output
     assert f"{chunks[1]}: damaged checkpoint chunk" in resumed.output
-    assert invoke(*RUN, "--seed", 3, "--out", tmp_path / "clean").exit_code == 0
+    assert invoke(*RUN, "--keep-monthly", "--seed", 3, "--out", tmp_path / "clean").exit_code == 0
     assert canonical(out) == canonical(tmp_path / "clean")

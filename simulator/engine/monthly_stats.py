@@ -18,11 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
-from ..kernels import simulate_blocks
 from ..kernels.monthly import column_percentiles, party_percentiles, reduce_months, total_percentiles
 from ..kernels.records import ModelArrays, Outputs
 from ..results.monthly import BANDS, FLOWS, TAILS, pay_months, year_columns
 from ..scenario import Scenario
+from .threads import simulate_blocks
 
 PIECE_BLOCKS = 4  # blocks simulated into the reused monthly buffer at a time
 
@@ -44,6 +44,8 @@ class MonthlyStats:
         self.chunk_sums = np.zeros((len(FLOWS), n_p, n_m))
         self.sums = np.zeros((len(FLOWS), n_p, n_m))
         self.block_size = block_size
+        self.party_sets = _split(n_p)
+        self.pool = ThreadPoolExecutor(len(self.party_sets))  # the kernels release the GIL
 
     def chunk_state(self, start: int, stop: int) -> dict[str, np.ndarray]:
         """Views of what a chunk of simulations ``start:stop`` adds (saved in and loaded from checkpoints)."""
@@ -66,7 +68,10 @@ class MonthlyStats:
             piece = piece._replace(monthly_net=net, monthly_fee=fee, monthly_pbr=pbr, monthly_cost=cost)
             simulate_blocks(gens_for(lo // self.block_size), self.block_size, m, piece, True, True, individual)
             kept = (self.net32, self.pay_pbr, self.year_net, self.cash_out, self.chunk_sums)
-            reduce_months(net, fee, pbr, cost, start + lo, self.reserves, self.credit, self.pay, self.year_of, kept)
+            args = (net, fee, pbr, cost, start + lo)
+            jobs = [self.pool.submit(reduce_months, *args, h, self.reserves, self.credit, self.pay, self.year_of, kept)
+                    for h in self.party_sets]
+            [job.result() for job in jobs]
 
     def add_chunk(self) -> None:
         """Count the chunk just simulated or loaded into the sums (chunk by chunk, in order)."""
@@ -78,14 +83,20 @@ class MonthlyStats:
         n_p, n_m = net32.shape[:2]
         probs = np.array(BANDS)
         net_q, cash_q, total_q = np.zeros((len(BANDS), n_p, n_m)), np.zeros((len(BANDS), n_p, n_m)), np.zeros((len(BANDS), n_m))
-        halves = np.array_split(np.arange(n_p), max(1, min(numba.get_num_threads(), n_p)))
-        with ThreadPoolExecutor(len(halves)) as pool:  # the kernels release the GIL
-            jobs = [pool.submit(party_percentiles, net32, h, self.reserves, probs, net_q, cash_q) for h in halves]
+        with self.pool:
+            jobs = [self.pool.submit(party_percentiles, net32, h, self.reserves, probs, net_q, cash_q)
+                    for h in self.party_sets]
             total_percentiles(net32, self.reserves.sum(), probs, total_q)
             [job.result() for job in jobs]
         return {"monthly_mean": self.sums / sims, "monthly_net_q": net_q, "cash_q": cash_q, "cash_total_q": total_q,
                 "settle_pbr_q": _tails(self.pay_pbr[:sims]), "year_net_q": _tails(self.year_net[:sims]),
                 "cash_out_month": self.cash_out[:sims].copy()}
+
+
+def _split(n_parties: int) -> list[np.ndarray]:
+    """Parties in as many interleaved sets as numba has threads (each set's work is then alike)."""
+    k = max(1, min(numba.get_num_threads(), n_parties))
+    return [np.arange(i, n_parties, k) for i in range(k)]
 
 
 def _tails(x: np.ndarray) -> np.ndarray:

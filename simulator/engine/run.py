@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..kernels import simulate_blocks
 from ..kernels.records import ModelArrays, Outputs
 from ..results import Results
 from ..scenario import Scenario
@@ -20,6 +19,7 @@ from .external import ExternalInputs, stream_generators
 from .model_arrays import build_model_arrays
 from .monthly_stats import MonthlyStats
 from .outputs import allocate_outputs, check_memory, chunk_view, stored_fields
+from .threads import simulate_blocks
 
 BLOCK_SIZE = 64
 CHUNK_BLOCKS = 16

@@ -23,7 +23,7 @@ N_BINS = 1024
 
 
 @njit(cache=True, nogil=True)
-def reduce_months(net, fee, pbr, cost, row0, reserves, credit, pay, year_of, kept):
+def reduce_months(net, fee, pbr, cost, row0, parties, reserves, credit, pay, year_of, kept):
     """Fold one piece's monthly flows (rows x parties x months, GBP) into ``kept``.
 
     ``kept`` is (net32, pay_pbr, year_net, cash_out, sums): the net flow as float32, party by
@@ -31,29 +31,33 @@ def reduce_months(net, fee, pbr, cost, row0, reserves, credit, pay, year_of, kep
     simulation the outcome money in the months ``pay``, the net flow summed into the column
     ``year_of[g, month]`` for each grouping g of months into years, the first month cash falls
     below minus the credit line (-1: never); and sums of fee, outcome money, cost and net flow
-    by party and month (added to, simulation by simulation in row order).
+    by party and month (added to, simulation by simulation in row order). Only parties
+    ``parties`` are touched, so two threads may fold disjoint parties at once; the party loop is
+    outermost so that the float32 writes of consecutive simulations share cache lines.
     """
     net32, pay_pbr, year_net, cash_out, sums = kept
     by_year = np.zeros(year_net.shape[2])
-    for s in range(net.shape[0]):
-        for p in range(net.shape[1]):
+    for p in parties:
+        for s in range(net.shape[0]):
             by_year[:] = 0.0
             cum = 0.0
             first = -1
-            for mo in range(net.shape[2]):
-                n = net[s, p, mo]
+            net_s, fee_s, pbr_s, cost_s = net[s, p], fee[s, p], pbr[s, p], cost[s, p]
+            out32, sum_net, sum_fee, sum_pbr, sum_cost = net32[p], sums[0, p], sums[1, p], sums[2, p], sums[3, p]
+            for mo in range(len(net_s)):
+                n = net_s[mo]
                 cum += n
                 if first < 0 and (reserves[p] + cum) + credit[p] < 0.0:
                     first = mo
-                net32[p, mo, row0 + s] = n
+                out32[mo, row0 + s] = n
                 for g in range(year_of.shape[0]):
                     by_year[year_of[g, mo]] += n
-                sums[0, p, mo] += n
-                sums[1, p, mo] += fee[s, p, mo]
-                sums[2, p, mo] += pbr[s, p, mo]
-                sums[3, p, mo] += cost[s, p, mo]
+                sum_net[mo] += n
+                sum_fee[mo] += fee_s[mo]
+                sum_pbr[mo] += pbr_s[mo]
+                sum_cost[mo] += cost_s[mo]
             for i in range(len(pay)):
-                pay_pbr[row0 + s, p, i] = pbr[s, p, pay[i]]
+                pay_pbr[row0 + s, p, i] = pbr_s[pay[i]]
             for y in range(len(by_year)):
                 year_net[row0 + s, p, y] = by_year[y]
             cash_out[row0 + s, p] = first
@@ -119,8 +123,13 @@ def Scratch(n):  # noqa: N802  (a record of work arrays, named like one)
 def percentiles(x, probs, out, scratch):
     """numpy's ``percentile(x, probs)`` (method 'linear') of a 1-d array, without sorting it all."""
     n = len(x)
-    lo, hi = x.min(), x.max()
-    scale = N_BINS / (hi - lo) if hi > lo else 0.0
+    lo = hi = x[0]
+    for v in x:
+        lo, hi = min(lo, v), max(hi, v)
+    if lo == hi:  # a flow that is the same in every simulation (a fixed fee, nothing yet): no ranking needed
+        out[:] = lo
+        return
+    scale = N_BINS / (hi - lo)
     if not scale < np.inf:
         scale = 0.0
     counts, below, buf, want, start = scratch

@@ -1,4 +1,4 @@
-"""The simulation loop: blocks of simulations in parallel, one Generator per block.
+"""The simulation loop: blocks of simulations, one Generator per block (threads: see engine/threads.py).
 
 Each block owns its random stream (spawned from one SeedSequence by the engine), so the
 results do not depend on how many threads run the blocks.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .cashflows import (
     delivery_costs,
@@ -139,7 +139,7 @@ def simulate_one(gen, m, s, out, w, keep_monthly, keep_components, individual):
         party_balances(m, p, s, w.fee, w.adv, w.pbr, w.cost, out, keep_monthly, keep_components)
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True, nogil=True)
 def simulate_blocks(gens, block_size, m, out, keep_monthly, keep_components, individual=False):
     """Fill ``out`` row by row in blocks of ``block_size``; block b draws from ``gens[b]``.
 
@@ -149,7 +149,7 @@ def simulate_blocks(gens, block_size, m, out, keep_monthly, keep_components, ind
     n_rows = out.npv.shape[0]
     n_blocks = min(len(gens), -(-n_rows // block_size))  # the engine may pass spare Generators
     n_parties = len(m.party_kind)
-    for b in prange(n_blocks):
+    for b in range(n_blocks):  # the engine runs disjoint blocks on several threads (engine/threads.py)
         gen = gens[np.int64(b)]
         w = make_workspace(m, n_parties)
         for s in range(b * block_size, min(n_rows, (b + 1) * block_size)):

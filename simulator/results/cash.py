@@ -35,8 +35,11 @@ def cash_positions(results) -> np.ndarray:
 def cash_out_months(results) -> np.ndarray:
     """First month each party's cash falls below minus its credit line (sims x parties); -1 if never.
 
-    From the months kept per simulation, or from the statistics a run kept instead (see :mod:`.monthly`).
+    From the months kept per simulation, or from the statistics a run kept instead (see :mod:`.monthly`),
+    which hold these months as the kernel's float64 flows gave them.
     """
-    from .monthly import cash_out_months as from_kept
-
-    return from_kept(results)
+    if not results.has_monthly and "cash_out_month" in results.arrays:
+        return results.arrays["cash_out_month"].astype(np.int64)
+    _, credit = party_reserves(results)
+    short = cash_positions(results) + credit[None, :, None] < 0.0
+    return np.where(short.any(axis=2), short.argmax(axis=2), NEVER)

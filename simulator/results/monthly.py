@@ -19,6 +19,7 @@ from datetime import date
 import numpy as np
 
 from ..scenario.dates import contract_year, financial_year
+from .cash import cash_out_months, party_reserves  # noqa: F401  (cash_out_months: answered here too)
 
 BANDS = (5.0, 25.0, 50.0, 75.0, 95.0)  # percentiles kept by month (the fans, the workbook, the headroom figure)
 TAILS = (5.0, 95.0)  # percentiles kept of settlement outcome money and of yearly net flows
@@ -56,17 +57,11 @@ def _full(results, name: str) -> np.ndarray:
     return arr
 
 
-def reserves_and_credit(results) -> tuple[np.ndarray, np.ndarray]:
-    from .cash import party_reserves
-
-    return party_reserves(results)
-
-
 def cash_bands(results, idx: list[int]) -> np.ndarray:
     """Percentiles :data:`BANDS` of the cash position of parties ``idx`` together: 5 x months (GBP)."""
     if _require(results) == "full":
         net = _full(results, "monthly_net")
-        reserves = reserves_and_credit(results)[0][idx].sum()
+        reserves = party_reserves(results)[0][idx].sum()
         return np.percentile(reserves + np.cumsum(net[:, idx, :].sum(axis=1), axis=1), BANDS, axis=0)
     if len(idx) == 1:
         return results.arrays["cash_q"][:, idx[0]]
@@ -138,17 +133,6 @@ def year_net_tails(results, p: int, months: np.ndarray, *, financial: bool) -> n
     n_months = results.arrays["commissioner_paid"].shape[1]
     col = int(year_columns(results.scenario.timeline.start_date, n_months)[int(financial), months[0]])
     return results.arrays["year_net_q"][:, p, col]
-
-
-def cash_out_months(results) -> np.ndarray:
-    """First month each party's cash falls below minus its credit line (sims x parties); -1 if never."""
-    if _require(results) == "stats":
-        return results.arrays["cash_out_month"].astype(np.int64)
-    from .cash import NEVER, cash_positions
-
-    _, credit = reserves_and_credit(results)
-    short = cash_positions(results) + credit[None, :, None] < 0.0
-    return np.where(short.any(axis=2), short.argmax(axis=2), NEVER)
 
 
 def stat_shapes(sims: int, n_p: int, n_m: int, cohort_pay_month: np.ndarray,
