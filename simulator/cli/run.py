@@ -67,6 +67,7 @@ def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_mon
     check_run(sc, sims, keep_monthly=keep.full, keep_components=keep.full, allow_long=allow_long)
     with writing(out_dir) as folder:
         checkpoint = open_checkpoint(folder, sc, sims=sims, seed=seed, keep=keep, resume=resume, force=force)
+        compiling_notice()
         try:
             results, precise = run_simulations(sc, targets, sims=sims, seed=seed, keep=keep, checkpoint=checkpoint,
                                                quiet=quiet)
@@ -100,6 +101,18 @@ class Monthly(NamedTuple):
 
     def options(self) -> dict:
         return {"keep_monthly": self.full, "keep_components": self.full, "monthly_stats": self.stats}
+
+
+COMPILE_SECONDS = 45  # a fresh compile of the kernels on a 2-core machine (benchmarks/start_fast.py measures it)
+
+
+def compiling_notice() -> None:
+    """One line before the kernels compile (a fresh install, a new numba): the wait is not a hang."""
+    from ..engine.compiled import is_compiled
+
+    if not is_compiled():
+        say(f"pbrsim: compiling the simulation engine for this machine (first run only, about {COMPILE_SECONDS} s "
+            "on 2 cores)...", err=True)
 
 
 def run_simulations(sc, targets: list, *, sims: int, seed: int, keep: Monthly, checkpoint: Checkpoint, quiet: bool):

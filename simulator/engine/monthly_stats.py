@@ -18,10 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
+from ..errors import ResourceError
 from ..kernels.monthly import column_percentiles, party_percentiles, reduce_months, total_percentiles
 from ..kernels.records import ModelArrays, Outputs
 from ..results.monthly import BANDS, FLOWS, TAILS, pay_months, year_columns
 from ..scenario import Scenario
+from .outputs import available_memory, output_bytes
 from .threads import simulate_blocks
 
 PIECE_BLOCKS = 4  # blocks simulated into the reused monthly buffer at a time
@@ -48,7 +50,11 @@ class MonthlyStats:
         self.pool = ThreadPoolExecutor(len(self.party_sets))  # the kernels release the GIL
 
     def chunk_state(self, start: int, stop: int) -> dict[str, np.ndarray]:
-        """Views of what a chunk of simulations ``start:stop`` adds (saved in and loaded from checkpoints)."""
+        """Views of what a chunk of simulations ``start:stop`` adds (saved in and loaded from checkpoints).
+
+        The chunk's sums get a fresh array: a checkpoint may still be writing the last chunk's.
+        """
+        self.chunk_sums = np.zeros_like(self.chunk_sums)
         return {"stats_net32": self.net32[:, :, start:stop], "stats_pay_pbr": self.pay_pbr[start:stop],
                 "stats_year_net": self.year_net[start:stop], "stats_cash_out": self.cash_out[start:stop],
                 "stats_sums": self.chunk_sums}
@@ -58,7 +64,6 @@ class MonthlyStats:
 
         ``gens_for(first_block)`` gives the Generators of blocks from ``first_block`` (of the chunk).
         """
-        self.chunk_sums[:] = 0.0
         rows, step = chunk.npv.shape[0], PIECE_BLOCKS * self.block_size
         for lo in range(0, rows, step):
             hi = min(rows, lo + step)
@@ -108,9 +113,14 @@ def _tails(x: np.ndarray) -> np.ndarray:
     return out.reshape((len(TAILS), *x.shape[1:]))
 
 
-def stats_bytes(m: ModelArrays, sims: int, block_size: int) -> int:
-    """Memory (bytes) the statistics need: float32 net flows per simulation, yearly sums and the buffer."""
+def check_stats_memory(m: ModelArrays, sims: int, block_size: int) -> None:
+    """Refuse, before allocating, a run whose outputs and statistics would not fit in memory."""
     n_p, n_m = len(m.party_kind), m.n_months
-    per_sim = n_p * (4 * n_m + 4 * 24 + 4 * 16 + 4)
-    return sims * per_sim + len(FLOWS) * PIECE_BLOCKS * block_size * n_p * n_m * 8
+    per_sim = n_p * (4 * n_m + 4 * 2 * (n_m // 12 + 2) + 4 * len(m.cohort_pay) + 4)  # float32 net, years, settlements
+    need = sims * per_sim + len(FLOWS) * PIECE_BLOCKS * block_size * n_p * n_m * 8
+    need += output_bytes(m, sims, keep_monthly=False, keep_components=False)
+    if need > 0.8 * available_memory():
+        raise ResourceError(f"{sims:,} simulations need about {need / 2**30:.1f} GiB for their outputs and monthly "
+                            f"statistics but {available_memory() / 2**30:.1f} GiB is available: run fewer "
+                            "simulations or drop the monthly cash flows (--no-monthly)")
 

@@ -17,7 +17,7 @@ from ..scenario import Scenario
 from .checkpoint import Checkpoint
 from .external import ExternalInputs, stream_generators
 from .model_arrays import build_model_arrays
-from .monthly_stats import MonthlyStats
+from .monthly_stats import MonthlyStats, check_stats_memory
 from .outputs import allocate_outputs, check_memory, chunk_view, stored_fields
 from .threads import simulate_blocks
 
@@ -103,33 +103,41 @@ def simulate(
             raise ValueError("a run with external inputs cannot use a checkpoint or keep monthly statistics")
     if monthly_stats:
         keep_monthly = keep_components = False
+        check_stats_memory(m, sims, BLOCK_SIZE)
     check_memory(m, sims, keep_monthly=keep_monthly, keep_components=keep_components)
     out = allocate_outputs(m, sims, keep_monthly=keep_monthly, keep_components=keep_components)
     stats = MonthlyStats(scenario, m, calendar.cohort_pay_month, sims, BLOCK_SIZE) if monthly_stats else None
-    total_blocks = -(-sims // BLOCK_SIZE)
-    for first_block in range(0, total_blocks, CHUNK_BLOCKS):
-        n_blocks = min(CHUNK_BLOCKS, total_blocks - first_block)
-        start, stop = first_block * BLOCK_SIZE, min(sims, (first_block + n_blocks) * BLOCK_SIZE)
-        chunk = chunk_view(out, start, stop, keep_monthly, keep_components)
-        stored = stored_fields(chunk, keep_monthly, keep_components)
-        if stats is not None:
-            stored.update(stats.chunk_state(start, stop))
-        if checkpoint is None or not checkpoint.load_into(stored, first_block):
+    try:
+        total_blocks = -(-sims // BLOCK_SIZE)
+        for first_block in range(0, total_blocks, CHUNK_BLOCKS):
+            n_blocks = min(CHUNK_BLOCKS, total_blocks - first_block)
+            start, stop = first_block * BLOCK_SIZE, min(sims, (first_block + n_blocks) * BLOCK_SIZE)
+            chunk = chunk_view(out, start, stop, keep_monthly, keep_components)
+            stored = stored_fields(chunk, keep_monthly, keep_components)
             if stats is not None:
-                stats.run_chunk(m, chunk, lambda b, f=first_block: block_generators(seed, f + b, CHUNK_BLOCKS), start,
-                                individual)
-            else:
-                run_chunk(m, chunk, seed=seed, first_block=first_block, start=start, inputs=inputs,
-                          keep=(keep_monthly, keep_components), individual=individual)
-            if checkpoint is not None:
-                checkpoint.save(stored, first_block)
-        if stats is not None:
-            stats.add_chunk()
-        if progress is not None:
-            progress(stop - start)
-        if until is not None and stop < sims and until(out, stop):
-            out, sims = chunk_view(out, 0, stop, keep_monthly, keep_components), stop
-            break
+                stored.update(stats.chunk_state(start, stop))
+            if checkpoint is None or not checkpoint.load_into(stored, first_block):
+                if stats is not None:
+                    stats.run_chunk(m, chunk, lambda b, f=first_block: block_generators(seed, f + b, CHUNK_BLOCKS), start,
+                                    individual)
+                else:
+                    run_chunk(m, chunk, seed=seed, first_block=first_block, start=start, inputs=inputs,
+                              keep=(keep_monthly, keep_components), individual=individual)
+                if checkpoint is not None:
+                    checkpoint.save(stored, first_block)
+            if stats is not None:
+                stats.add_chunk()
+            if progress is not None:
+                progress(stop - start)
+            if until is not None and stop < sims and until(out, stop):
+                out, sims = chunk_view(out, 0, stop, keep_monthly, keep_components), stop
+                break
+    except BaseException:  # an interrupt or a failure: the chunks finished so far are kept
+        if checkpoint is not None:
+            checkpoint.settle()
+        raise
+    if checkpoint is not None:
+        checkpoint.wait()
     arrays = out._asdict() if stats is None else {**out._asdict(), **stats.finish(sims)}
     return Results.from_outputs(scenario, arrays, cohort_start_month=calendar.cohort_start,
                                 cohort_pay_month=calendar.cohort_pay_month, seed=seed, sims=sims)

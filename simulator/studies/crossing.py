@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 N_BOOT = 1000
 BELOW, ABOVE = -math.inf, math.inf  # reached before the first effect / never reached
@@ -29,6 +28,8 @@ def crossing(effects: np.ndarray, prob: np.ndarray, level: float) -> np.ndarray:
 
     ``-inf`` when the first effect already reaches it, ``+inf`` when no effect does.
     """
+    from scipy import stats  # scipy loads only when needed: it was half of `import simulator` (0.6 s)
+
     prob = np.atleast_2d(np.asarray(prob, dtype=float))
     effects = np.asarray(effects, dtype=float)
     reached = prob >= level
