@@ -1,0 +1,197 @@
+"""Issue 11 ("Start fast, stay fast"): every target measured in one run, printed with its figure and met / not met.
+
+    python benchmarks/start_fast.py             # about 5 minutes on 2 cores
+    python benchmarks/start_fast.py --repeats 5 --json out.json
+
+Whole commands are timed from outside (wall, peak memory and bytes written from
+``/usr/bin/time -v``); commands compared with each other run in turn (A B A B ...) and the
+ratio is the median of the pairs', so a machine shared with other work moves both alike.
+The load average is printed: on a shared 2-core machine the wall ratios are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numba
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from run import draw_floor, load, say, time_engine  # noqa: E402
+from workloads import DEFAULT, ENGINE, NATIONAL, ROOT  # noqa: E402
+
+from simulator import load_scenario, simulate  # noqa: E402
+
+PBRSIM = str(Path(sys.executable).with_name("pbrsim"))
+SIMS = 10_000
+GIB = 2**30
+
+
+def child(args: list[str], env: dict | None = None) -> dict:
+    """Wall seconds, peak memory (bytes), bytes written and stderr of one command."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-v", *args], env=env or os.environ, capture_output=True, text=True,
+                          cwd=ROOT)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stderr[-2000:]}")
+    peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1)) * 1024
+    written = int(re.search(r"File system outputs: (\d+)", proc.stderr).group(1)) * 512
+    return {"wall": wall, "peak": peak, "written": written, "stderr": proc.stderr}
+
+
+def national(out: Path, *extra: str) -> list[str]:
+    return [PBRSIM, "run", str(NATIONAL), "--sims", str(SIMS), "--quiet", "--force", "--out", str(out), *extra]
+
+
+def paired(a: list[str], b: list[str], repeats: int, env: dict | None = None) -> tuple[list[dict], list[dict]]:
+    """Run ``a`` and ``b`` in turn ``repeats`` times each (after one warm-up of each)."""
+    child(a, env), child(b, env)
+    runs_a, runs_b = [], []
+    for _ in range(repeats):
+        runs_a.append(child(a, env))
+        runs_b.append(child(b, env))
+    return runs_a, runs_b
+
+
+def ratio(runs_a: list[dict], runs_b: list[dict]) -> float:
+    return statistics.median(x["wall"] / y["wall"] for x, y in zip(runs_a, runs_b, strict=True))
+
+
+def median_wall(runs: list[dict]) -> float:
+    return statistics.median(r["wall"] for r in runs)
+
+
+def cold_start(tmp: Path) -> dict:
+    """The first `pbrsim run` of the default scenario from an empty numba cache, then a second one."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp / "numba-cache")}
+    args = [PBRSIM, "run", str(DEFAULT), "--quiet", "--force", "--out", str(tmp / "cold")]
+    first, second = child(args, env), child(args, env)
+    said = "compiling" in first["stderr"] and "compiling" not in second["stderr"]
+    say(f"cold start: first run {first['wall']:.1f} s (compile included), second {second['wall']:.1f} s; "
+        f"the compiling line printed on the first run only: {said} ({load()})")
+    return {"cold_s": first["wall"], "warm_s": second["wall"], "notice": said}
+
+
+def national_default(tmp: Path, repeats: int) -> dict:
+    """The national default (monthly statistics) against --no-monthly and --keep-monthly."""
+    runs_d, runs_n = paired(national(tmp / "d"), national(tmp / "n", "--no-monthly"), repeats)
+    size = sum(p.stat().st_size for p in (tmp / "d").rglob("*") if p.is_file())
+    row = {"default_s": median_wall(runs_d), "no_monthly_s": median_wall(runs_n), "ratio": ratio(runs_d, runs_n),
+           "peak": max(r["peak"] for r in runs_d), "written": statistics.median(r["written"] for r in runs_d),
+           "result_bytes": size, "cpu_note": load()}
+    say(f"national {SIMS:,} default: {row['default_s']:.2f} s vs --no-monthly {row['no_monthly_s']:.2f} s "
+        f"(ratio of pairs {row['ratio']:.2f}); peak {row['peak'] / GIB:.2f} GiB; written {row['written'] / 1e6:.0f} MB "
+        f"(checkpoints included), result folder {size / 1e6:.0f} MB ({load()})")
+    return row
+
+
+def fixed_costs(tmp: Path, repeats: int) -> dict:
+    """CLI wall against the same simulate() in this process; 1 against 2 threads from the CLI."""
+    sc = load_scenario(NATIONAL)
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    simulate(sc, sims=256, seed=1, monthly_stats=True)
+    walls = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        simulate(sc, sims=SIMS, seed=7, monthly_stats=True)
+        walls.append(time.perf_counter() - t0)
+    inproc = statistics.median(walls)
+    env1, env2 = ({**os.environ, "NUMBA_NUM_THREADS": str(k)} for k in (1, 2))
+    cli = [child(national(tmp / "f"), env2) for _ in range(repeats)]
+    one, two = [], []
+    for _ in range(repeats):  # in turn: 1 thread, 2 threads
+        one.append(child(national(tmp / "t1", "--no-monthly"), env1))
+        two.append(child(national(tmp / "t2", "--no-monthly"), env2))
+    row = {"in_process_s": inproc, "cli_s": median_wall(cli), "cli_over_in_process": median_wall(cli) / inproc,
+           "one_thread_s": median_wall(one), "two_threads_s": median_wall(two),
+           "speedup": median_wall(one) / median_wall(two)}
+    say(f"fixed costs: CLI {row['cli_s']:.2f} s vs simulate() in-process {inproc:.2f} s (x{row['cli_over_in_process']:.2f}); "
+        f"--no-monthly CLI 1 thread {row['one_thread_s']:.2f} s, 2 threads {row['two_threads_s']:.2f} s "
+        f"(x{row['speedup']:.2f}) ({load()})")
+    return row
+
+
+def resume(tmp: Path) -> dict:
+    """A national run interrupted (SIGINT) at about 55%, resumed; against a whole run."""
+    out = tmp / "r"
+    whole = child(national(tmp / "whole"))["wall"]
+    proc = subprocess.Popen(national(out), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0, chunks = time.perf_counter(), -(-SIMS // 1024)
+    while len(list((out / ".partial").glob("chunk_*.npz"))) < chunks * 0.55 - 0.5 and proc.poll() is None:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    proc.wait()
+    saved = len(list((out / ".partial").glob("chunk_*.npz")))
+    resumed = child([*national(out), "--resume"])["wall"]
+    row = {"whole_s": whole, "resumed_s": resumed, "ratio": resumed / whole, "saved_chunks": saved,
+           "of_chunks": chunks, "interrupted_after_s": time.perf_counter() - t0}
+    say(f"resume: interrupted with {saved} of {chunks} chunks saved; resumed in {resumed:.2f} s against a whole run "
+        f"{whole:.2f} s (x{row['ratio']:.2f}) ({load()})")
+    return row
+
+
+def engine_rates(repeats: int) -> dict:
+    """Aggregate engine against the draws-only floor; individual with spread against without (2 threads)."""
+    floor = draw_floor(repeats)[2]
+    rates = {w.name: time_engine(w, 2, repeats)["rate"] for w in ENGINE if w.name != "aggregate_one_cpa"}
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    row = {"floor": floor, **rates, "engine_over_floor": rates["aggregate_national"] / floor,
+           "spread_over_plain": rates["individual_national_spread"] / rates["individual_national"]}
+    say(f"engine: aggregate {rates['aggregate_national'] / 1e6:.2f} M/s vs draws-only floor {floor / 1e6:.2f} M/s "
+        f"(x{row['engine_over_floor']:.2f}); individual with spread {rates['individual_national_spread'] / 1e6:.0f} "
+        f"vs without {rates['individual_national'] / 1e6:.0f} M offenders/s (x{row['spread_over_plain']:.2f})")
+    return row
+
+
+def verdicts(r: dict) -> list[tuple[str, bool, str]]:
+    c, d, f, s, e = r["cold"], r["national"], r["fixed"], r["resume"], r["engine"]
+    return [
+        ("cold start: first pbrsim run of the default scenario <= 15 s", c["cold_s"] <= 15, f"{c['cold_s']:.1f} s"),
+        ("cold start: one line says it is compiling, first run only", c["notice"], str(c["notice"])),
+        ("national default <= 1.3x --no-monthly wall", d["ratio"] <= 1.3, f"x{d['ratio']:.2f}"),
+        ("national default peak memory < 1 GiB", d["peak"] < GIB, f"{d['peak'] / GIB:.2f} GiB"),
+        ("national default writes < 300 MB (result folder)", d["result_bytes"] < 300e6,
+         f"{d['result_bytes'] / 1e6:.0f} MB (with checkpoints {d['written'] / 1e6:.0f} MB)"),
+        ("CLI wall <= 1.3x in-process simulate", f["cli_over_in_process"] <= 1.3, f"x{f['cli_over_in_process']:.2f}"),
+        ("2 threads >= 1.8x 1 thread from the CLI", f["speedup"] >= 1.8, f"x{f['speedup']:.2f}"),
+        ("resume at 55% <= 0.6 of a whole run", s["ratio"] <= 0.6, f"x{s['ratio']:.2f}"),
+        ("aggregate engine >= 0.85 of the draws-only floor", e["engine_over_floor"] >= 0.85,
+         f"x{e['engine_over_floor']:.2f}"),
+        ("individual with spread >= 0.5 of no spread", e["spread_over_plain"] >= 0.5, f"x{e['spread_over_plain']:.2f}"),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    say(f"issue 11 benchmark  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  {os.cpu_count()} CPUs  ({load()})\n")
+    report = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        report["cold"] = cold_start(Path(tmp))
+        report["national"] = national_default(Path(tmp), args.repeats)
+        report["fixed"] = fixed_costs(Path(tmp), args.repeats)
+        report["resume"] = resume(Path(tmp))
+    report["engine"] = engine_rates(args.repeats)
+    say("\n== Targets (issue 11) ==")
+    for text, ok, figure in verdicts(report):
+        say(f"[{'met' if ok else 'NOT met'}] {text}: {figure}")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, default=float))
+
+
+if __name__ == "__main__":
+    main()
