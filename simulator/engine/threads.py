@@ -30,8 +30,9 @@ def simulate_blocks(gens: tuple, block_size: int, m: ModelArrays, out: Outputs, 
                     keep_components: bool, individual: bool = False) -> None:
     """Fill ``out`` (block b of ``block_size`` rows from ``gens[b]``) on numba's number of threads.
 
-    Each thread gets the kernel with its blocks' rows and the Generators rotated so that its
-    first block comes first (a tuple of the same length: one compiled type).
+    Each thread gets the kernel with its blocks' rows (of the outputs and of any given draws,
+    ``m.given``) and the Generators rotated so that its first block comes first (a tuple of the
+    same length: one compiled type).
     """
     n_rows = out.npv.shape[0]
     n_blocks = min(len(gens), -(-n_rows // block_size))
@@ -42,8 +43,11 @@ def simulate_blocks(gens: tuple, block_size: int, m: ModelArrays, out: Outputs, 
     cuts = [n_blocks * t // threads for t in range(threads + 1)]
     jobs = []
     for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
-        part = Outputs(*(a[lo * block_size:min(n_rows, hi * block_size)] if _per_row(a, n_rows) else a for a in out))
-        args = (gens[lo:] + gens[:lo], block_size, m, part, keep_monthly, keep_components, individual)
+        rows = slice(lo * block_size, min(n_rows, hi * block_size))
+        part = Outputs(*(a[rows] if _per_row(a, n_rows) else a for a in out))
+        given = m.given[rows] if m.given.shape[0] else m.given  # given draws are indexed by row, like the outputs
+        args = (gens[lo:] + gens[:lo], block_size, m._replace(given=given), part, keep_monthly, keep_components,
+                individual)
         jobs.append(pool(threads - 1).submit(serial_blocks, *args) if lo else args)
     serial_blocks(*jobs[0])  # the calling thread takes the first share
     for job in jobs[1:]:
