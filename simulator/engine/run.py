@@ -7,7 +7,8 @@ how a run is cut into chunks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -107,8 +108,8 @@ def simulate(
     check_memory(m, sims, keep_monthly=keep_monthly, keep_components=keep_components)
     out = allocate_outputs(m, sims, keep_monthly=keep_monthly, keep_components=keep_components)
     stats = MonthlyStats(scenario, m, calendar.cohort_pay_month, sims, BLOCK_SIZE) if monthly_stats else None
-    try:
-        total_blocks = -(-sims // BLOCK_SIZE)
+    total_blocks = -(-sims // BLOCK_SIZE)
+    with settled(checkpoint):
         for first_block in range(0, total_blocks, CHUNK_BLOCKS):
             n_blocks = min(CHUNK_BLOCKS, total_blocks - first_block)
             start, stop = first_block * BLOCK_SIZE, min(sims, (first_block + n_blocks) * BLOCK_SIZE)
@@ -116,31 +117,45 @@ def simulate(
             stored = stored_fields(chunk, keep_monthly, keep_components)
             if stats is not None:
                 stored.update(stats.chunk_state(start, stop))
-            if checkpoint is None or not checkpoint.load_into(stored, first_block):
-                if stats is not None:
-                    stats.run_chunk(m, chunk, lambda b, f=first_block: block_generators(seed, f + b, CHUNK_BLOCKS), start,
-                                    individual)
-                else:
-                    run_chunk(m, chunk, seed=seed, first_block=first_block, start=start, inputs=inputs,
-                              keep=(keep_monthly, keep_components), individual=individual)
-                if checkpoint is not None:
-                    checkpoint.save(stored, first_block)
-            if stats is not None:
-                stats.add_chunk()
+            fill_chunk(m, chunk, stored, seed=seed, first_block=first_block, start=start, inputs=inputs,
+                       keep=(keep_monthly, keep_components), individual=individual, stats=stats, checkpoint=checkpoint)
             if progress is not None:
                 progress(stop - start)
             if until is not None and stop < sims and until(out, stop):
                 out, sims = chunk_view(out, 0, stop, keep_monthly, keep_components), stop
                 break
-    except BaseException:  # an interrupt or a failure: the chunks finished so far are kept
+    arrays = out._asdict() if stats is None else {**out._asdict(), **stats.finish(sims)}
+    return Results.from_outputs(scenario, arrays, cohort_start_month=calendar.cohort_start,
+                                cohort_pay_month=calendar.cohort_pay_month, seed=seed, sims=sims)
+
+
+@contextmanager
+def settled(checkpoint: Checkpoint | None) -> Iterator[None]:
+    """Leave with every finished chunk on disk: waited for on success, settled on an interrupt or failure."""
+    try:
+        yield
+    except BaseException:
         if checkpoint is not None:
             checkpoint.settle()
         raise
     if checkpoint is not None:
         checkpoint.wait()
-    arrays = out._asdict() if stats is None else {**out._asdict(), **stats.finish(sims)}
-    return Results.from_outputs(scenario, arrays, cohort_start_month=calendar.cohort_start,
-                                cohort_pay_month=calendar.cohort_pay_month, seed=seed, sims=sims)
+
+
+def fill_chunk(m: ModelArrays, chunk: Outputs, stored: dict, *, seed: int, first_block: int, start: int,
+               inputs: ExternalInputs | None, keep: tuple[bool, bool], individual: bool, stats: MonthlyStats | None,
+               checkpoint: Checkpoint | None) -> None:
+    """Load a chunk from the checkpoint, or simulate it (its months folded into ``stats``) and save it."""
+    if checkpoint is None or not checkpoint.load_into(stored, first_block):
+        if stats is not None:
+            stats.run_chunk(m, chunk, lambda b: block_generators(seed, first_block + b, CHUNK_BLOCKS), start, individual)
+        else:
+            run_chunk(m, chunk, seed=seed, first_block=first_block, start=start, inputs=inputs, keep=keep,
+                      individual=individual)
+        if checkpoint is not None:
+            checkpoint.save(stored, first_block)
+    if stats is not None:
+        stats.add_chunk()
 
 
 def run_chunk(m: ModelArrays, chunk: Outputs, *, seed: int, first_block: int, start: int,
