@@ -50,15 +50,6 @@ def gbp_tick(x: float, _pos=None) -> str:
 GBP = FuncFormatter(gbp_tick)
 
 
-def monthly(results: Results, name: str) -> np.ndarray:
-    """A sims x parties x months array, or :class:`NoMonthlyData` when it was not kept."""
-    arr = results.arrays.get(name)
-    if arr is None or arr.ndim != 3 or arr.shape[0] != results.sims:
-        raise NoMonthlyData(f"this run kept no '{name}' per simulation "
-                            "(it was run with --no-monthly, or keep_components=False)")
-    return arr
-
-
 def who(results: Results, party: str | None) -> tuple[list[int], str]:
     if party is None:
         return list(range(len(results.party_names))), "all parties combined"
