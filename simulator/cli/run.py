@@ -103,7 +103,7 @@ class Monthly(NamedTuple):
         return {"keep_monthly": self.full, "keep_components": self.full, "monthly_stats": self.stats}
 
 
-COMPILE_SECONDS = 45  # a fresh compile of the kernels on a 2-core machine (benchmarks/start_fast.py measures it)
+COMPILE_TIME = "about a minute"  # a fresh compile on a 2-core machine: 45-47 s (benchmarks/start_fast.py)
 
 
 def compiling_notice() -> None:
@@ -111,8 +111,8 @@ def compiling_notice() -> None:
     from ..engine.compiled import is_compiled
 
     if not is_compiled():
-        say(f"pbrsim: compiling the simulation engine for this machine (first run only, about {COMPILE_SECONDS} s "
-            "on 2 cores)...", err=True)
+        say(f"pbrsim: compiling the simulation engine for this machine (first run only, {COMPILE_TIME} on 2 cores)...",
+            err=True)
 
 
 def run_simulations(sc, targets: list, *, sims: int, seed: int, keep: Monthly, checkpoint: Checkpoint, quiet: bool):
