@@ -4,7 +4,7 @@
 run, ``studies.py`` the commands over many runs, ``progress.py`` the progress bars.
 """
 
-from . import run, studies  # noqa: F401  (importing them registers their commands)
+from . import record, run, studies  # noqa: F401  (importing them registers their commands)
 from .common import main
 
 __all__ = ["main"]

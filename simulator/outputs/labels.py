@@ -129,6 +129,8 @@ def _walk(node, path: str) -> Iterator[tuple[str, str]]:
         for i, item in enumerate(node):
             label = item.get("name", i)
             yield from _walk(item, f"{path}[{label}]")
+    elif isinstance(node, list):  # numbers (a ladder's tiers) or nothing: one cell of text
+        yield path, ", ".join(f"{x:g}" if isinstance(x, float) else str(x) for x in node) or "-"
     else:
         yield path, node
 
