@@ -7,8 +7,14 @@ class PbrsimError(Exception):
     """Base class for errors that the CLI turns into a one-line message and exit code 2."""
 
 
+MAX_SHOWN = 120  # characters of a rejected value shown in a message
+
+
 class ScenarioError(PbrsimError):
-    """A scenario file that cannot be used: names the file, the key path, the value and the rule."""
+    """A scenario file that cannot be used: names the file, the key path, the value and the rule.
+
+    A long value is shown cut to ``MAX_SHOWN`` characters, so the message stays one readable line.
+    """
 
     def __init__(self, file: str, key_path: str, rule: str, value: object = None, *, has_value: bool = True,
                  value_text: str | None = None):
@@ -17,7 +23,8 @@ class ScenarioError(PbrsimError):
         self.rule = rule
         self.value = value
         self.has_value = has_value
-        self.value_text = repr(value) if value_text is None else value_text
+        text = repr(value) if value_text is None else value_text
+        self.value_text = text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
         super().__init__(self._message())
 
     def _message(self) -> str:

@@ -64,8 +64,8 @@ def test_linear_npv_gives_the_closed_form_root(analytic_raw):
     result = solve(analytic_raw, key, target, low=0.0, high=1000.0, sims=100, seed=2, xtol=0.01)
     assert result.status == "solved" and result.meets_above
     assert result.value == pytest.approx(root, abs=0.02) and result.value >= root - 1e-9
-    assert result.slope == pytest.approx((npv[1000.0] - npv[0.0]) / 1000.0, rel=1e-6)
-    assert result.se == pytest.approx(result.metric_se / result.slope, rel=1e-9)
+    lo, hi = result.interval
+    assert lo <= root <= hi and result.se == pytest.approx((hi - lo) / 3.92)
     assert result.turn() is None
 
 
@@ -105,9 +105,17 @@ def test_cli_breakeven(tmp_path):
                                        "--sims", "200", "--tol", "0.01", "--json", str(out)])
     assert result.exit_code == 0, result.output
     assert "break-even supply_chain.subcontractors.1.upfront_share = " in result.output
-    assert "Monte Carlo standard error of the answer" in result.output
+    assert "Monte Carlo standard error of the answer" in result.output and "95% interval" in result.output
     record = json.loads(out.read_text())
     assert record["status"] == "solved" and record["interval_95"][0] < record["value"] < record["interval_95"][1]
+
+
+def test_money_keys_print_as_pounds_never_in_scientific_notation():
+    result = CliRunner().invoke(main, ["breakeven", str(ANALYTIC_SCENARIO), "--solve", "payment.fee_for_service.rate_gbp",
+                                       "--target", "prime.npv_gbp_mean>=0", "--range", "0:2000000", "--sims", "50"])
+    assert result.exit_code == 0, result.output
+    assert "£2,000,000" in result.output and "e+0" not in result.output
+    assert "break-even payment.fee_for_service.rate_gbp = £" in result.output
 
 
 @pytest.mark.parametrize("args, words", [

@@ -49,7 +49,8 @@ def test_a_whole_table_can_be_replaced(default_raw):
 @pytest.mark.parametrize("path, words", [
     ("volume.factor_meen", ["'volume.factor_meen'", "not a scenario key", "did you mean 'factor_mean'"]),
     ("supply_chain.subcontractors.5.upfront_share", ["has entry 5", "has 2 entries"]),
-    ("supply_chain.subcontractors.name", ["needs an entry number"]),
+    ("supply_chain.subcontractors.name", ["no entry is named 'name'", "regional_provider, small_charity"]),
+    ("segments.community.share", ["several entries", "community_lower_risk"]),
     ("volume.factor_mean.x", ["holds a single value"]),
     ("stress.x", ["cannot be changed"]),
     ("nonsense", ["not a scenario key", "allowed:"]),

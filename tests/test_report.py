@@ -103,8 +103,9 @@ def test_report_shows_the_summary_numbers_and_inputs(results, report_html):
     assert "Monte Carlo s.e." in report_html
     assert f"{SIMS:,} simulations, seed 5" in report_html
     assert results.scenario.source_sha256[:16] in report_html
-    assert "supply_chain.subcontractors[small_charity].reserves_gbp" in report_html
-    assert "normal(mean 1, sd 1.5)" in report_html  # effect.binary_points, written compactly
+    assert "supply_chain.subcontractors.small_charity.reserves_gbp" in report_html
+    assert '<td>effect.binary_points.dist</td><td class="num">&quot;normal&quot;</td>' in report_html
+    assert '<td>effect.binary_points.sd</td><td class="num">1.5</td>' in report_html
 
 
 def test_metric_rows_fold_standard_errors_into_their_metric(results):
@@ -165,6 +166,11 @@ def test_report_and_plot_commands_on_saved_results(tmp_path):
     assert not (out / "plots" / "cash_fan_prime.png").exists()
     assert "skipped cash_fan_prime" in p.output
     assert invoke("plot", out).exit_code == 2
+    # one unit: the outputs added later are listed in the manifest and carry the run's id
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {"summary.json", "sims.npz", "report.html", "results.xlsx", "plots/npv_distribution_prime.svg"} <= set(
+        manifest["files"])
+    assert manifest["run_id"] == saved["provenance"]["run_id"] in (out / "report.html").read_text()
 
 
 def test_report_on_a_folder_without_results(tmp_path):

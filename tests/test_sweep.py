@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from simulator import ScenarioError, scenario_from_dict, simulate
 from simulator.cli import main
 from simulator.errors import OutputError
+from simulator.folders import PARTIAL_DIR
 from simulator.studies.grid import Vary, grid, parse_vary
 from simulator.studies.sweep import CHECKPOINT_FILE, CSV_FILE, PARQUET_FILE, SweepSpec, run_sweep
 
@@ -90,9 +91,9 @@ def test_interrupted_sweep_resumes_and_matches(tmp_path):
     full = run_sweep(spec(values=(0.5, 0.6, 0.7, 0.8, 0.9)), tmp_path / "full")
     with pytest.raises(Interrupt):
         run_sweep(spec(values=(0.5, 0.6, 0.7, 0.8, 0.9)), tmp_path / "cut", runner=stop_after(2))
-    assert len((tmp_path / "cut" / CHECKPOINT_FILE).read_text().splitlines()) == 2
+    assert len((tmp_path / "cut" / PARTIAL_DIR / CHECKPOINT_FILE).read_text().splitlines()) == 2
     assert not (tmp_path / "cut" / CSV_FILE).exists()
-    with open(tmp_path / "cut" / CHECKPOINT_FILE, "a") as f:
+    with open(tmp_path / "cut" / PARTIAL_DIR / CHECKPOINT_FILE, "a") as f:
         f.write('{"point": 4, "params": {"supply')  # a line cut short by a kill
     again = run_sweep(spec(values=(0.5, 0.6, 0.7, 0.8, 0.9)), tmp_path / "cut")
     assert (again.resumed, again.computed) == (2, 3)
@@ -161,7 +162,7 @@ def test_killed_sweep_resumes_without_loss(tmp_path):
     cut = tmp_path / "cut"
     proc = subprocess.Popen(args + ["--out", str(cut)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
-    checkpoint = cut / CHECKPOINT_FILE
+    checkpoint = cut / PARTIAL_DIR / CHECKPOINT_FILE
     while time.time() < deadline and proc.poll() is None:
         if checkpoint.exists() and len(checkpoint.read_text().splitlines()) >= 3:
             break
@@ -177,5 +178,5 @@ def test_killed_sweep_resumes_without_loss(tmp_path):
     full = subprocess.run(args + ["--out", str(tmp_path / "full")], capture_output=True, text=True, timeout=120)
     assert full.returncode == 0, full.stderr
     assert (cut / CSV_FILE).read_bytes() == (tmp_path / "full" / CSV_FILE).read_bytes()
-    points = [json.loads(line)["point"] for line in checkpoint.read_text().splitlines()]
-    assert sorted(points) == list(range(25))
+    points = [json.loads(line)["point"] for line in (cut / CHECKPOINT_FILE).read_text().splitlines()]
+    assert sorted(points) == list(range(25)) and not (cut / PARTIAL_DIR).exists()

@@ -37,13 +37,14 @@ def same(x):
 
 def rows_by_key(ws):
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0] == ("metric", "estimate", "Monte Carlo s.e.", "summary.json key")
-    return {key: (value, se) for _, value, se, key in rows[1:]}
+    assert rows[0][0] == "party"
+    assert rows[1] == ("metric", "estimate", "Monte Carlo s.e.", "summary.json key")
+    return {key: (value, se) for _, value, se, key in rows[2:]}
 
 
 def test_sheets(saved):
     results, wb, _ = saved
-    expected = ["About"]
+    expected = ["About", "Overview", "Cash by contract year"]
     for p in results.party_names:
         expected += [f"{p} summary", f"{p} monthly"]
     assert wb.sheetnames == expected + ["Inputs"]
@@ -86,7 +87,7 @@ def test_commissioner_on_the_about_sheet(saved):
 def test_monthly_percentiles(saved):
     results, wb, _ = saved
     p = results.party_index("prime")
-    rows = list(wb["prime monthly"].iter_rows(values_only=True))
+    rows = list(wb["prime monthly"].iter_rows(values_only=True))[1:]
     head = rows[0]
     months = results.arrays["monthly_net"].shape[2]
     assert len(rows) == months + 1 and head[0] == "month"
@@ -104,16 +105,19 @@ def test_inputs_sheet(saved):
     _, wb, _ = saved
     inputs = {row[0]: row[1] for row in wb["Inputs"].iter_rows(values_only=True)}
     assert inputs["timeline.term_months"] == 84
-    assert inputs["areas[CPA].supply_chain.subcontractors[small_charity].reserves_gbp"] == 250000
-    assert inputs["effect.binary_points"] == "normal(mean 1, sd 1.5)"
+    assert inputs["supply_chain.subcontractors.small_charity.reserves_gbp"] == 250000
+    assert inputs["effect.binary_points.dist"] == '"normal"'
+    assert inputs["effect.binary_points.sd"] == 1.5
+    assert inputs["payment.pbr.cap_gbp_per_offender"] == "(not set)"
 
 
 def test_without_monthly_flows(tmp_path):
     r = simulate(load_scenario(SCENARIOS / "peterborough_sib.toml"), sims=64, seed=1, keep_monthly=False,
                  keep_components=False)
     wb = load_workbook(write_xlsx(r, tmp_path))
-    first = next(wb[f"{r.party_names[0]} monthly"].iter_rows(values_only=True))
-    assert "--no-monthly" in first[0]
+    second = list(wb[f"{r.party_names[0]} monthly"].iter_rows(values_only=True))[1]
+    assert "--no-monthly" in second[0]
+    assert "--no-monthly" in wb["Cash by contract year"]["A1"].value
 
 
 def test_sheet_titles_are_legal_and_unique():

@@ -7,24 +7,29 @@ from pathlib import Path
 import click
 
 from ..engine import MODES, run_checkpoint, simulate, with_mode
+from ..engine.checkpoint import Checkpoint
+from ..engine.cost import check_run
 from ..engine.timeline import build_calendar
-from ..errors import OutputError, PbrsimError
-from ..outputs.text import summary_table
-from ..results import RESULT_FILES, Results, check_output_dir, copy_scenario
-from ..scenario import load_scenario, load_stressed
-from .common import fail, main
+from ..errors import OutputError
+from ..folders import MANIFEST_FILE, PARTIAL_DIR, Writer, writing
+from ..outputs.plain import plain_lines
+from ..outputs.text import paths_listing, summary_table
+from ..results import SIMS_FILE, SUMMARY_FILE, Results
+from ..scenario import load_scenario
+from ..studies.precision import DEFAULT_MAX_SIMS, parse_precision, simulate_precise
+from .common import SEED, Folder, main, say, warn
+from .interrupt import was_interrupted
+from .options import SET_HELP, exit_interrupted, interrupted_message, load_run_scenario, run_header
 from .progress import sims_progress
-
-PARTIAL_DIR = ".partial"
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--sims", default=10_000, show_default=True, type=click.IntRange(min=1), help="Number of simulations.")
-@click.option("--seed", default=7, show_default=True, type=click.IntRange(min=0), help="Seed for the random streams.")
-@click.option("--out", "out_dir", default="results", show_default=True, type=click.Path(path_type=Path),
+@click.option("--seed", default=7, show_default=True, type=SEED, help="Seed for the random streams (0 to 2**63-1).")
+@click.option("--out", "out_dir", default="results", show_default=True, type=Folder(),
               help="Folder for summary.json and sims.npz.")
-@click.option("--force", is_flag=True, help="Overwrite results already in --out.")
+@click.option("--force", is_flag=True, help="Replace the result already in --out (all of it: report, workbook, plots).")
 @click.option("--no-monthly", is_flag=True, help="Do not keep monthly cash flows per simulation (smaller sims.npz).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run in --out (same scenario, seed and --sims).")
 @click.option("--report", "want_report", is_flag=True, help="Also write report.html (self-contained, open in a browser).")
@@ -37,42 +42,97 @@ PARTIAL_DIR = ".partial"
 @click.option("--mode", type=click.Choice(MODES), default=None,
               help="Draw outcomes per cohort segment (aggregate) or per offender (individual); "
                    "default: the scenario's [simulation] mode.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+@click.option("--precision", "precisions", multiple=True, metavar="PARTY.METRIC:SE",
+              help="Run chunks of 1,024 simulations until this estimate's standard error is at most SE "
+                   "(repeatable: all must be met), e.g. prime.npv_gbp_mean:50000; --sims is then ignored.")
+@click.option("--max-sims", type=click.IntRange(min=1), default=None,
+              help="With --precision: stop here even if a target is not met (default 200,000).")
+@click.option("--allow-long", is_flag=True, help="Run even when the run is estimated to take over an hour.")
 def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_monthly: bool, resume: bool,
         want_report: bool, want_xlsx: bool, want_plots: bool, quiet: bool, stresses: tuple[str, ...] = (),
-        mode: str | None = None) -> None:
+        mode: str | None = None, sets: tuple[str, ...] = (), precisions: tuple[str, ...] = (),
+        max_sims: int | None = None, allow_long: bool = False) -> None:
     """Simulate SCENARIO (a TOML file) and print each party's risk."""
-    try:
-        sc = with_mode(load_stressed(scenario, stresses)[0], mode)
-        extras = extra_files(report=want_report, xlsx=want_xlsx, plots=want_plots)
-        check_output_dir(out_dir, force=force, files=RESULT_FILES + extras)
-        keep = not no_monthly
-        checkpoint = run_checkpoint(out_dir / PARTIAL_DIR, sc, sims=sims, seed=seed, keep_monthly=keep, keep_components=keep)
-        if checkpoint.exists() and not (resume or force):
-            raise OutputError(f"{out_dir}: holds an interrupted run; add --resume to continue it or --force to start over")
-        created = not out_dir.exists()
-        checkpoint.start(resume=resume)
+    sc = with_mode(load_run_scenario(scenario, sets, stresses)[0], mode)
+    targets = precision_targets(sc, precisions)
+    sims = (max_sims or DEFAULT_MAX_SIMS) if targets else sims
+    keep = not no_monthly
+    check_run(sc, sims, keep_monthly=keep, keep_components=keep, allow_long=allow_long)
+    with writing(out_dir) as folder:
+        checkpoint = open_checkpoint(folder, sc, sims=sims, seed=seed, keep=keep, resume=resume, force=force)
         try:
-            with sims_progress(sims, quiet=quiet) as tick:
-                results = simulate(sc, sims=sims, seed=seed, keep_monthly=keep, keep_components=keep,
-                                   checkpoint=checkpoint, progress=tick)
-        except Exception:  # a failed run leaves nothing to resume; an interrupt (Ctrl-C, kill) does
-            checkpoint.discard()
-            if created and not any(out_dir.iterdir()):
-                out_dir.rmdir()
+            results, precise = run_simulations(sc, targets, sims=sims, seed=seed, keep=keep, checkpoint=checkpoint,
+                                               quiet=quiet)
+            stage = folder.stage()
+            results.write_files(stage, scenario_file=scenario)
+            notes = write_extras(results, stage, out_dir, report=want_report, xlsx=want_xlsx, plots=want_plots)
+            folder.commit(stage, run_id=results.run_id, kind="run")
+        except BaseException as exc:  # finished chunks are kept for --resume; an empty checkpoint goes
+            if not checkpoint.has_chunks():
+                checkpoint.discard()
+            if was_interrupted(exc):
+                exit_interrupted(interrupted_message(checkpoint.saved_sims(), sims, out_dir / PARTIAL_DIR))
             raise
-        results.save(out_dir, force=force)
-        copy_scenario(scenario, out_dir)
-        checkpoint.discard()
-    except PbrsimError as exc:
-        fail(str(exc))
-    click.echo(f"{sc.name}: {sims:,} simulations, seed {seed}")
-    click.echo(summary_table(results.summary()))
-    click.echo(f"\nwrote {out_dir / 'summary.json'} and {out_dir / 'sims.npz'}")
-    write_extras(results, out_dir, report=want_report, xlsx=want_xlsx, plots=want_plots)
+    say(run_header(sc, sims=results.sims, seed=seed))
+    if precise is not None:
+        verdict = "every precision target met" if precise.met else f"stopped at --max-sims ({sims:,}): NOT every target met"
+        say(f"precision: {verdict} after {results.sims:,} simulations")
+        say("\n".join(precision_lines(precise.estimates)))
+    say(plain_lines(results))
+    say(summary_table(results.summary()))
+    say(f"\nwrote {out_dir / SUMMARY_FILE} and {out_dir / SIMS_FILE}")
+    for note, err in notes:
+        say(note, err=err)
+
+
+def run_simulations(sc, targets: list, *, sims: int, seed: int, keep: bool, checkpoint: Checkpoint, quiet: bool):
+    """(Results, the precision outcome or None): ``sims`` simulations, or with targets until every s.e. is met."""
+    with sims_progress(sims, quiet=quiet) as tick:
+        if targets:
+            precise = simulate_precise(sc, targets, seed=seed, max_sims=sims, keep_monthly=keep, keep_components=keep,
+                                       checkpoint=checkpoint, progress=tick)
+            return precise.results, precise
+        return simulate(sc, sims=sims, seed=seed, keep_monthly=keep, keep_components=keep, checkpoint=checkpoint,
+                        progress=tick), None
+
+
+def open_checkpoint(folder: Writer, sc, *, sims: int, seed: int, keep: bool, resume: bool, force: bool) -> Checkpoint:
+    """The run's checkpoint in OUT/.partial, started; work of another run is not dropped without --force.
+
+    Resuming replaces the result the interrupted run was started to replace.
+    """
+    checkpoint = run_checkpoint(folder.partial, sc, sims=sims, seed=seed, keep_monthly=keep, keep_components=keep,
+                                notify=warn)
+    other = folder.partial.is_dir() and not checkpoint.exists() and any(folder.partial.iterdir())
+    if (checkpoint.exists() and not (resume or force)) or (other and not force):
+        raise OutputError(f"{folder.shown}: holds an interrupted {'sweep' if other else 'run'}; add --resume to "
+                          "continue a run, or --force to start over")
+    if not (resume and checkpoint.matches()):
+        folder.refuse_existing(force=force)
+    checkpoint.start(resume=resume)
+    return checkpoint
+
+
+def precision_targets(sc, texts: tuple[str, ...]) -> list:
+    """The parsed ``--precision`` targets (none when the option is not given)."""
+    if not texts:
+        return []
+    from ..studies.sweep import metric_columns
+
+    return [parse_precision(t, sc.party_names(), metric_columns()) for t in texts]
+
+
+def precision_lines(estimates) -> list[str]:
+    """One line per target: the estimate with its s.e., and the target s.e."""
+    from ..outputs.study_text import metric_value
+
+    return [f"  {t.party}.{t.metric} = {metric_value(t.metric, v, se)} (target s.e. {metric_value(t.metric, t.se)}"
+            f": {'met' if se <= t.se else 'NOT met'})" for t, v, se in estimates]
 
 
 def extra_files(*, report: bool, xlsx: bool, plots: bool) -> tuple[str, ...]:
-    """Names (in the output folder) that the optional outputs write: checked before a run."""
+    """Names (in the output folder) that the optional outputs write."""
     if not (report or xlsx or plots):
         return ()
     from ..outputs.figures import PLOT_DIR
@@ -83,30 +143,29 @@ def extra_files(*, report: bool, xlsx: bool, plots: bool) -> tuple[str, ...]:
     return tuple(name for wanted, name in chosen if wanted)
 
 
-def write_extras(results: Results, out_dir: Path, *, report: bool, xlsx: bool, plots: bool) -> None:
-    """Write the report, workbook and figure files asked for, and say where they went."""
-    try:
-        if report:
-            from ..outputs.report import write_report
+def write_extras(results: Results, stage: Path, shown: Path, *, report: bool, xlsx: bool,
+                 plots: bool) -> list[tuple[str, bool]]:
+    """Write the report, workbook and figures asked for into ``stage``; (message, to stderr) lines naming ``shown``."""
+    notes = []
+    if report:
+        from ..outputs.report import write_report
 
-            click.echo(f"wrote {write_report(results, out_dir)}")
-        if xlsx:
-            from ..outputs.workbook import write_xlsx
+        notes.append((f"wrote {shown / write_report(results, stage).name}", False))
+    if xlsx:
+        from ..outputs.workbook import write_xlsx
 
-            click.echo(f"wrote {write_xlsx(results, out_dir)}")
-        if plots:
-            from ..outputs.plots import PLOT_DIR, save_plots
+        notes.append((f"wrote {shown / write_xlsx(results, stage).name}", False))
+    if plots:
+        from ..outputs.plots import PLOT_DIR, save_plots
 
-            written, skipped = save_plots(results, out_dir)
-            click.echo(f"wrote {len(written)} figure files under {out_dir / PLOT_DIR}")
-            for reason in skipped:
-                click.echo(f"skipped {reason}", err=True)
-    except PbrsimError as exc:
-        fail(str(exc))
+        written, skipped = save_plots(results, stage)
+        notes.append((f"wrote {len(written)} figure files under {shown / PLOT_DIR}", False))
+        notes += [(f"skipped {reason}", True) for reason in skipped]
+    return notes
 
 
 @main.command()
-@click.argument("results_dir", type=click.Path(path_type=Path))
+@click.argument("results_dir", type=Folder())
 @click.option("--xlsx", "want_xlsx", is_flag=True, help="Also write results.xlsx.")
 @click.option("--force", is_flag=True, help="Overwrite a report already there.")
 def report(results_dir: Path, want_xlsx: bool, force: bool) -> None:
@@ -115,7 +174,7 @@ def report(results_dir: Path, want_xlsx: bool, force: bool) -> None:
 
 
 @main.command()
-@click.argument("results_dir", type=click.Path(path_type=Path))
+@click.argument("results_dir", type=Folder())
 @click.option("--force", is_flag=True, help="Overwrite figures already there.")
 def plot(results_dir: Path, force: bool) -> None:
     """Write every figure as PNG and SVG under RESULTS_DIR/plots for results saved by 'pbrsim run'."""
@@ -123,36 +182,41 @@ def plot(results_dir: Path, force: bool) -> None:
 
 
 def write_for_saved(results_dir: Path, *, force: bool, report: bool, xlsx: bool, plots: bool) -> None:
-    """Load saved results, check nothing is overwritten without --force, write the outputs asked for."""
-    try:
-        results = Results.load(results_dir)
-        check_output_dir(results_dir, force=force, files=extra_files(report=report, xlsx=xlsx, plots=plots))
-    except PbrsimError as exc:
-        fail(str(exc))
-    write_extras(results, results_dir, report=report, xlsx=xlsx, plots=plots)
+    """Add outputs to a saved result: checked, never overwriting without --force, made current as one unit."""
+    new = extra_files(report=report, xlsx=xlsx, plots=plots)
+    with writing(results_dir, must_exist=True) as folder:
+        results = Results.load(folder.folder)
+        existing = [name for name in new if (folder.folder / name).exists()]
+        if existing and not force:
+            raise OutputError(f"{results_dir}: already holds {', '.join(existing)}; use --force to overwrite")
+        keep = [p.name for p in folder.folder.iterdir() if p.name not in (*new, MANIFEST_FILE)]
+        stage = folder.stage(keep=keep)
+        notes = write_extras(results, stage, results_dir, report=report, xlsx=xlsx, plots=plots)
+        folder.commit(stage, run_id=results.run_id, kind="run")
+    for note, err in notes:
+        say(note, err=err)
 
 
 @main.command()
-@click.argument("results_dir", type=click.Path(path_type=Path))
+@click.argument("results_dir", type=Folder())
 def show(results_dir: Path) -> None:
     """Print the table for results saved by 'pbrsim run'."""
-    try:
-        results = Results.load(results_dir)
-    except PbrsimError as exc:
-        fail(str(exc))
-    click.echo(summary_table(results.summary()))
+    results = Results.load(results_dir)
+    say(run_header(results.scenario, sims=results.sims, seed=results.seed))
+    say(plain_lines(results))
+    say(summary_table(results.summary()))
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-def validate(scenario: Path) -> None:
-    """Check a scenario file and list its parties and calendar."""
-    try:
-        sc = load_scenario(scenario)
-    except PbrsimError as exc:
-        fail(str(exc))
+@click.option("--brief", is_flag=True, help="Only the check, the parties and the calendar (not the key paths).")
+def validate(scenario: Path, brief: bool) -> None:
+    """Check a scenario file; list its parties, calendar and every key path you may vary (--set, --vary)."""
+    sc = load_scenario(scenario)
     cal = build_calendar(sc.timeline)
-    click.echo(f"{scenario}: OK ({sc.name}); parties: {', '.join(sc.party_names())}")
-    click.echo(f"{cal.n_cohorts} cohorts starting months {cal.cohort_start[0]}-{cal.cohort_start[-1]}; "
-               f"outcome settlements in months {', '.join(map(str, sorted(set(cal.cohort_pay_month.tolist()))))}; "
-               f"horizon {cal.horizon_months} months")
+    say(f"{scenario}: OK ({sc.name}); parties: {', '.join(sc.party_names())}")
+    say(f"{cal.n_cohorts} cohorts starting months {cal.cohort_start[0]}-{cal.cohort_start[-1]}; "
+        f"outcome settlements in months {', '.join(map(str, sorted(set(cal.cohort_pay_month.tolist()))))}; "
+        f"horizon {cal.horizon_months} months")
+    if not brief:
+        say(paths_listing(sc))

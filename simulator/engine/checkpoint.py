@@ -1,9 +1,12 @@
 """Resumable runs: each finished chunk of simulations is saved, so an interrupted run loses none.
 
 Chunks are whole blocks of simulations with their own seeds (see ``engine``), so a chunk
-loaded from disk is exactly what recomputing it would give. A manifest records what the
-chunks belong to (scenario, seed, sims, options, version); chunks of another run are never
-mixed in.
+loaded from disk is exactly what recomputing it would give. What a chunk belongs to (the
+scenario's hash, seed, sims, mode, options, version: the run key) is written in the folder's
+manifest and again inside every chunk, and checked when the chunk is loaded: a chunk of
+another run, a truncated or corrupt one, or one with arrays of the wrong shape is named in a
+message and simulated again, alone. Nothing here deletes finished chunks except
+:meth:`Checkpoint.discard`, which only a finished run or ``--force`` calls.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,14 +25,21 @@ from ..atomic import atomic_write
 from ..errors import OutputError
 
 MANIFEST = "manifest.json"
+RUN_KEY = "pbrsim_run_key"
 
 
 class Checkpoint:
-    """A folder of finished chunks for one run (identified by ``key``)."""
+    """A folder of finished chunks for one run (identified by ``key``).
 
-    def __init__(self, folder: str | Path, key: dict):
+    ``notify`` receives one line per damaged chunk (default: a :class:`UserWarning`).
+    """
+
+    def __init__(self, folder: str | Path, key: dict, *, notify: Callable[[str], None] | None = None):
         self.folder = Path(folder)
         self.key = {**key, "pbrsim_version": __version__}
+        self.stamp = json.dumps(self.key, sort_keys=True)
+        self.notify = notify or (lambda message: warnings.warn(message, stacklevel=3))
+        self.damaged: list[Path] = []
 
     @staticmethod
     def run_key(scenario_json: str, *, seed: int, sims: int, **options) -> dict:
@@ -37,39 +49,78 @@ class Checkpoint:
     def exists(self) -> bool:
         return (self.folder / MANIFEST).is_file()
 
+    def _saved_key(self) -> dict | None:
+        try:
+            return json.loads((self.folder / MANIFEST).read_text())
+        except (OSError, ValueError):
+            return None
+
     def matches(self) -> bool:
-        return self.exists() and json.loads((self.folder / MANIFEST).read_text()) == self.key
+        return self.exists() and self._saved_key() == self.key
+
+    def has_chunks(self) -> bool:
+        return self.folder.is_dir() and any(self.folder.glob("chunk_*.npz"))
 
     def start(self, *, resume: bool) -> None:
-        """Begin (or, with ``resume``, continue) a run; refuse to mix chunks of another run."""
-        if self.exists() and not self.matches():
-            if resume:
-                raise OutputError(
-                    f"{self.folder}: holds an interrupted run with other settings (scenario, seed, sims or options); "
-                    "use --force to start over"
-                )
-            self.discard()
+        """Begin (or, with ``resume``, continue) a run; refuse to mix chunks of another run.
+
+        A manifest too damaged to read is rewritten: every chunk carries its own run key.
+        """
         if not resume:
             self.discard()
+        elif self.exists() and not self.matches() and self._saved_key() is not None:
+            raise OutputError(
+                f"{self.folder}: holds an interrupted run with other settings (scenario, seed, sims or options); "
+                "use --force to start over"
+            )
         self.folder.mkdir(parents=True, exist_ok=True)
-        if not self.exists():
+        if not self.matches():
             atomic_write(self.folder / MANIFEST, lambda f: f.write(json.dumps(self.key).encode()))
 
     def _chunk(self, first_block: int) -> Path:
         return self.folder / f"chunk_{first_block:07d}.npz"
 
     def load_into(self, chunk: dict[str, np.ndarray], first_block: int) -> bool:
-        """Copy a saved chunk into ``chunk``'s arrays; False when it is not saved."""
+        """Copy a saved chunk into ``chunk``'s arrays; False when it is not saved, or damaged (then notified)."""
         path = self._chunk(first_block)
         if not path.is_file():
             return False
-        with np.load(path) as saved:
-            for name, arr in chunk.items():
-                arr[...] = saved[name]
+        try:
+            loaded = self._read(path, chunk)
+        except Exception as exc:  # any failure to read it means: simulate it again
+            self.damaged.append(path)
+            self.notify(f"{path}: damaged checkpoint chunk ({_reason(exc)}); simulating it again")
+            return False
+        for name, arr in chunk.items():
+            arr[...] = loaded[name]
         return True
 
+    def _read(self, path: Path, chunk: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        with np.load(path, allow_pickle=False) as saved:
+            if str(saved[RUN_KEY]) != self.stamp:
+                raise _Mismatch("it belongs to another run")
+            loaded = {name: saved[name] for name in chunk}
+        for name, arr in chunk.items():
+            if loaded[name].shape != arr.shape or loaded[name].dtype != arr.dtype:
+                raise _Mismatch(f"'{name}' is {loaded[name].dtype}{loaded[name].shape}, expected {arr.dtype}{arr.shape}")
+        return loaded
+
     def save(self, chunk: dict[str, np.ndarray], first_block: int) -> None:
-        atomic_write(self._chunk(first_block), lambda f: np.savez(f, **chunk))
+        atomic_write(self._chunk(first_block), lambda f: np.savez(f, **{RUN_KEY: np.array(self.stamp)}, **chunk))
+
+    def saved_sims(self) -> int:
+        """Simulations held in saved chunks: what a resumed run will not compute again."""
+        size, blocks, sims = self.key["block_size"], self.key["chunk_blocks"], self.key["sims"]
+        firsts = [int(path.stem.split("_")[1]) for path in self.folder.glob("chunk_*.npz")]
+        return sum(max(0, min(sims, (first + blocks) * size) - first * size) for first in firsts)
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class _Mismatch(ValueError):
+    """A readable chunk that is not what this run needs."""
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, _Mismatch) else f"{type(exc).__name__}: {exc}"

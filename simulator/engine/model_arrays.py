@@ -50,6 +50,7 @@ def build_model_arrays(scenario: Scenario) -> tuple[ModelArrays, Calendar]:
         **_calendar_fields(scenario, cal),
         **_uncertainty_fields(scenario),
         **_segment_fields(areas),
+        **_spend_effect_fields(areas),
         **_area_fields(areas, scenario.timeline.cohort_period_months),
         **_fee_and_pot_fields(areas, cal),
         **_pbr_fields([a.payment.pbr for a in areas]),
@@ -95,6 +96,24 @@ def _segment_fields(areas: list[Area]) -> dict:
         seg_rate=table("binary_rate"), seg_mu=table("reoffences_per_reoffender"), seg_alpha=table("overdispersion"),
         seg_spread=table("risk_spread_logit_sd"),
     )
+
+
+def _spend_effect_fields(areas: list[Area]) -> dict:
+    """Each segment's true effect bought by spend (points) and its sd, from its ``spend_effect`` table.
+
+    The curve is read at every delivering party's cost per case for the segment and weighted
+    by the party's caseload share; segments without a table get 0 (the model is unchanged).
+    """
+    n_g = max(len(a.segments) for a in areas)
+    points, sd = np.zeros((len(areas), n_g)), np.zeros((len(areas), n_g))
+    for i, a in enumerate(areas):
+        rows = [r for r in _area_party_rows(a) if r["kind"] != INVESTOR]
+        for g, seg in enumerate(a.segments):
+            curve = seg.spend_effect
+            if curve is not None:
+                points[i, g] = sum(r["share"] * curve.points_at(r["costs"][g]) for r in rows)
+                sd[i, g] = sum(r["share"] * curve.sd_at(r["costs"][g]) for r in rows)
+    return dict(seg_effect_points=points, seg_effect_sd=sd, seg_effect_drawn=bool((sd > 0.0).any()))
 
 
 def _per_area(areas: list[Area], fn, dtype=np.float64) -> np.ndarray:

@@ -15,8 +15,9 @@ from .designs import (
     rate_card_payment,
     within_cap,
 )
+from .given import AREA_BASELINE, AREA_VOLUME, AREA_VOLUME_NOISE, GIVEN_COHORT_SHOCK, area_column, binomial_quantile, given_draw
 from .individual import individual_outcome, prepare_counts
-from .outcomes import clip_rate, count_variance, lognormal_factor
+from .outcomes import clip_rate, count_variance, lognormal_factor, segment_effect
 from .payments import (
     binary_payment,
     binary_standard_error,
@@ -48,16 +49,20 @@ from .sampling import binomial, poisson, seed_state
 
 
 @njit(cache=True)
-def draw_volumes(gen, m, a, vol):
+def draw_volumes(gen, m, a, vol, s):
     """Cases starting each contract month: contracted x sim factor x noise per cohort period.
 
     Periods are aligned on the cohorts (bedding-in + k periods), so each cohort has one draw.
+    Simulation ``s``'s given draws (see given.py) may set the factor and the noise.
     """
-    factor = lognormal_factor(gen, m.vol_factor_mean[a], m.vol_factor_sd[a])
+    col = area_column(m.seg_share.shape[1], a, 0)
+    factor = lognormal_factor(gen, m.vol_factor_mean[a], m.vol_factor_sd[a],
+                              given_draw(m.given, s, col + AREA_VOLUME, np.nan))
+    noise_z = given_draw(m.given, s, col + AREA_VOLUME_NOISE, np.nan)
     noise = 1.0
     for mo in range(m.term):
         if mo == 0 or (mo - m.bedding_in) % m.period_len == 0:
-            noise = lognormal_factor(gen, 1.0, m.vol_noise_sd[a])
+            noise = lognormal_factor(gen, 1.0, m.vol_noise_sd[a], noise_z)
         vol[mo] = m.vol_contracted[a] * factor * noise
 
 
@@ -86,26 +91,34 @@ def cohort_outcome(gen, state, n, p, mu, alpha):
 def estimated_rates(gen, state, n, p, mu, alpha):
     """(state, rate, reoffences per reoffender) measured on ``n`` people with true rate ``p``.
 
-    How a historic baseline or a control cohort is observed: with its own sampling noise, the
-    rate floored at one reoffender, the per-reoffender mean kept when nobody reoffends.
+    How a control cohort is observed: with its own sampling noise, the rate floored at one
+    reoffender, the per-reoffender mean kept when nobody reoffends.
     """
     state, r, o = cohort_outcome(gen, state, n, p, mu, alpha)
     return state, max(r, 1) / n, (o / r if r > 0 else mu)
 
 
 @njit(cache=True)
-def draw_baselines(gen, m, a, base_rate, base_mu):
+def draw_baselines(gen, m, a, base_rate, base_mu, s):
     """The historic baseline per segment: the true rate, or an estimate from a finite cohort.
 
     The historic cohort has the historic case mix; an area measured against a control cohort
-    draws its baselines per cohort instead (:func:`simulate_area_cohorts`).
+    draws its baselines per cohort instead (:func:`simulate_area_cohorts`). A given quantile
+    (see given.py) sets the historic count of reoffenders; the mean count per reoffender stays
+    the one drawn (its error is nearly independent of that count).
     """
     state = seed_state(gen)
+    col = area_column(m.seg_share.shape[1], a, AREA_BASELINE)
     for g in range(m.n_segments[a]):
         p, mu = m.seg_rate[a, g], m.seg_mu[a, g]
         n_hist = int(round(m.base_n[a] * m.seg_hist_share[a, g])) if m.design[a, D_CONTROL_RATIO] == 0.0 else 0
         if n_hist > 0:
-            state, p, mu = estimated_rates(gen, state, n_hist, p, mu, m.seg_alpha[a, g])
+            state, r, o = cohort_outcome(gen, state, n_hist, p, mu, m.seg_alpha[a, g])
+            mu = o / r if r > 0 else mu
+            u = given_draw(m.given, s, col + g, np.nan)
+            if not np.isnan(u):
+                r = binomial_quantile(n_hist, p, u)
+            p = max(r, 1) / n_hist
         base_rate[g], base_mu[g] = p, mu
 
 
@@ -161,7 +174,7 @@ def cohort_size(vol, start, length):
 
 @njit(cache=True)
 def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, national_points, effect_freq, s, out,
-                          net_c, met_c, individual, tables, terms_table, pool):
+                          net_c, met_c, individual, tables, terms_table, pool, effect_z):
     """Draw every cohort of area ``a`` and settle its PbR; fills ``net_c`` (GBP) and ``met_c``.
 
     ``shift_points``: the treated cohorts' shift (national shock less the effect);
@@ -169,6 +182,7 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
     ``individual``: draw offenders one by one (``tables``: :class:`~.individual.CountTables`).
     ``terms_table``: this area's rows of :func:`cohort_terms_table`; ``pool``: scratch for a
     pooled trigger's sums (:func:`~.designs.pooled_sums`).
+    ``effect_z``: this simulation's standard normal for the per-segment effect bought by spend.
 
     Then each cohort's net is limited by what is left of its year's pot (MAP - fee) and of the
     contract's total cap (:func:`~.designs.cap_cohorts`); a pooled trigger tops up the last
@@ -180,8 +194,9 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
     """
     rate, mu_row, alpha, share, hist = m.seg_rate[a], m.seg_mu[a], m.seg_alpha[a], m.seg_share[a], m.seg_hist_share[a]
     spread, centres = m.seg_spread[a], m.seg_centre[a]
+    seg_points, seg_sd = m.seg_effect_points[a], m.seg_effect_sd[a]
     starts, lengths, n_seg = m.cohort_start, m.cohort_len, m.n_segments[a]
-    design, outcome = m.design[a], m.outcome_tables[a]
+    design, outcome, given = m.design[a], m.outcome_tables[a], m.given
     trend, shock_sd, ratio, total_cap = m.trend_per_year, m.cohort_shock_sd, design[D_CONTROL_RATIO], design[D_TOTAL_CAP]
     ladder_kind, falls, amounts, per_offender = int(design[D_LADDER_KIND]), outcome[T_FALLS], outcome[T_AMOUNTS], \
         design[D_LADDER_PER_OFFENDER] > 0.0
@@ -204,7 +219,7 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
         national = national_points + trend * years
         shock = shift_points + trend * years
         if shock_sd > 0.0:
-            shock += shock_sd * gen.standard_normal()
+            shock += shock_sd * given_draw(given, s, GIVEN_COHORT_SHOCK, gen.standard_normal())
         n = r_tot = o_tot = 0
         a_bin = a_off = a_sq = 0.0  # baseline sums over the cohort's mix ...
         h_bin, h_off, h_sq = hist_fixed  # ... and per offender over the historic mix (redone with a control)
@@ -212,7 +227,7 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
             h_bin = h_off = h_sq = 0.0
         for g in range(n_seg):
             n_g = int(round(size * share[g]))
-            p = clip_rate(rate[g] + shock / 100.0)
+            p = clip_rate(rate[g] + (shock - segment_effect(seg_points[g], seg_sd[g], effect_z)) / 100.0)
             mu = max(1.0, mu_row[g] * (1.0 - effect_freq))
             if individual:
                 r, o = individual_outcome(gen, n_g, p, spread[g], centres[g], tables.cdf[g], tables.guide[g],

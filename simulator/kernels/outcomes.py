@@ -9,21 +9,32 @@ RATE_FLOOR = 1e-6
 
 
 @njit(cache=True)
-def draw_scalar(gen, kind, a, b):
-    """One draw of a scenario distribution: 0 fixed(a), 1 normal(a, b), 2 uniform(a, b)."""
+def draw_scalar(gen, kind, a, b, given):
+    """One draw of a scenario distribution: 0 fixed(a), 1 normal(a, b), 2 uniform(a, b).
+
+    ``given``: the standard draw (normal z, or uniform u) to use instead of the one drawn; NaN: none.
+    """
     if kind == 0:
         return a
     if kind == 1:
-        return a + b * gen.standard_normal() if b > 0.0 else a
-    return a + (b - a) * gen.random()
+        if b <= 0.0:
+            return a
+        z = gen.standard_normal()
+        return a + b * (z if np.isnan(given) else given)
+    u = gen.random()
+    return a + (b - a) * (u if np.isnan(given) else given)
 
 
 @njit(cache=True)
-def lognormal_factor(gen, mean, sd):
-    """A positive multiplier with the given mean and log-scale sd (mean-preserving lognormal)."""
+def lognormal_factor(gen, mean, sd, given):
+    """A positive multiplier with the given mean and log-scale sd (mean-preserving lognormal).
+
+    ``given``: the standard normal to use instead of the one drawn; NaN: none.
+    """
     if sd <= 0.0:
         return mean
-    return mean * np.exp(sd * gen.standard_normal() - 0.5 * sd * sd)
+    z = gen.standard_normal()
+    return mean * np.exp(sd * (z if np.isnan(given) else given) - 0.5 * sd * sd)
 
 
 @njit(cache=True)
@@ -40,3 +51,9 @@ def count_variance(mu, alpha):
     """Variance of one reoffender's count: 1 + NB2(mean mu - 1, alpha)."""
     m = mu - 1.0
     return m + alpha * m * m
+
+
+@njit(cache=True)
+def segment_effect(points, sd, z):
+    """A segment's true effect bought by spend (points): its mean plus ``z`` times its sd (0 and 0: none)."""
+    return points + z * sd

@@ -71,6 +71,10 @@ class ModelArrays(NamedTuple):
     seg_mu: np.ndarray
     seg_alpha: np.ndarray
     seg_spread: np.ndarray  # logit-scale sd of personal risk (individual mode)
+    # per-segment true effect bought by spend (points off the binary rate; 0 without a spend table)
+    seg_effect_points: np.ndarray  # (A, G) mean
+    seg_effect_sd: np.ndarray  # (A, G) sd, times one standard normal per simulation
+    seg_effect_drawn: bool  # draw that normal (only when some sd > 0: other runs keep their streams)
     # volume and baseline (A,)
     vol_contracted: np.ndarray
     vol_factor_mean: np.ndarray
@@ -131,6 +135,8 @@ class ModelArrays(NamedTuple):
     #                             rate card [T_PRICES] price per person, [T_CHANCES] chance (or NO_REOFFENCE)
     seg_hist_share: np.ndarray  # (A, G) the historic cohort's case mix
     seg_centre: np.ndarray  # (A, G, CENTRE_GRID) logit centres keeping binary_rate the mean personal risk
+    # externally given standard draws (see given.py): rows of the chunk's simulations; none by default
+    given: np.ndarray = np.zeros((0, 0))
 
 
 class Outputs(NamedTuple):

@@ -22,6 +22,7 @@ from .cashflows import (
 from .cohorts import cohort_terms_table, draw_baselines, draw_volumes, simulate_area_cohorts
 from .designs import pooled_sums
 from .financing import prime_settlement, referral_shares, rescale_fee_shares, service_credits
+from .given import GIVEN_EFFECT_BINARY, GIVEN_EFFECT_FREQUENCY, GIVEN_SHOCK, GIVEN_SPEND, given_draw
 from .individual import make_count_tables
 from .outcomes import draw_scalar
 
@@ -105,9 +106,13 @@ def party_balances(m, p, s, fee, adv, pbr, cost, out, keep_monthly, keep_compone
 @njit(cache=True)
 def simulate_one(gen, m, s, out, w, keep_monthly, keep_components, individual):
     """One simulation: shared draws, then every area's cohorts and money, then balances."""
-    shift = m.shock_mean + (m.shock_sd * gen.standard_normal() if m.shock_sd > 0.0 else 0.0)
-    effect_bin = draw_scalar(gen, int(m.effect[0, 0]), m.effect[0, 1], m.effect[0, 2])
-    effect_freq = draw_scalar(gen, int(m.effect[1, 0]), m.effect[1, 1], m.effect[1, 2])
+    g = m.given  # externally given draws, if any (see given.py): each replaces the one drawn
+    shift = m.shock_mean + m.shock_sd * given_draw(g, s, GIVEN_SHOCK, gen.standard_normal() if m.shock_sd > 0.0 else 0.0)
+    effect_bin = draw_scalar(gen, int(m.effect[0, 0]), m.effect[0, 1], m.effect[0, 2],
+                             given_draw(g, s, GIVEN_EFFECT_BINARY, np.nan))
+    effect_freq = draw_scalar(gen, int(m.effect[1, 0]), m.effect[1, 1], m.effect[1, 2],
+                              given_draw(g, s, GIVEN_EFFECT_FREQUENCY, np.nan))
+    effect_z = given_draw(g, s, GIVEN_SPEND, gen.standard_normal() if m.seg_effect_drawn else 0.0)  # spend effect
     out.effect_binary_points[s] = effect_bin
     out.effect_frequency_relative[s] = effect_freq
     w.fee[:] = w.schedule.fee
@@ -119,12 +124,12 @@ def simulate_one(gen, m, s, out, w, keep_monthly, keep_components, individual):
     commissioner = out.commissioner_paid[s]
     commissioner[:] = w.schedule.commissioner
     for a in range(len(m.area_prime)):
-        draw_volumes(gen, m, a, w.vol)
-        draw_baselines(gen, m, a, w.base_rate, w.base_mu)
+        draw_volumes(gen, m, a, w.vol, s)
+        draw_baselines(gen, m, a, w.base_rate, w.base_mu, s)
         if referral_shares(gen, m, a, w.share):
             rescale_fee_shares(m, a, w.share, w.fee, w.deferred, w.received, w.schedule.fee)
         simulate_area_cohorts(gen, m, a, w.vol, w.base_rate, w.base_mu, shift - effect_bin, shift, effect_freq, s, out,
-                              w.net_c, w.met_c, individual, w.tables, w.terms[a], w.pool)
+                              w.net_c, w.met_c, individual, w.tables, w.terms[a], w.pool, effect_z)
         service_credits(gen, m, a, w.fee, commissioner)
         volume_band(m, a, w.vol, w.share, w.fee, commissioner, w.deferred, w.received)
         foundation_and_settlement(m, a, w.net_c, w.adv, w.pbr, commissioner, w.adv_c)

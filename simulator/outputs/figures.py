@@ -18,6 +18,8 @@ from matplotlib.ticker import FuncFormatter
 
 from ..atomic import atomic_write
 from ..results import Results
+from ..results.cash import party_reserves  # noqa: F401  (re-exported for plots and the workbook)
+from ..scenario.dates import month_text
 from .units import gbp_text
 
 FIG_SIZE = (8.0, 4.5)
@@ -60,17 +62,6 @@ def monthly(results: Results, name: str) -> np.ndarray:
     return arr
 
 
-def party_reserves(results: Results) -> tuple[np.ndarray, np.ndarray]:
-    """Reserves and credit lines (GBP) per party, in ``results.party_names`` order."""
-    reserves, credit = [], []
-    for area in results.scenario.areas:
-        chain = area.supply_chain
-        funders = [chain.prime, *chain.subcontractors] + [s.investor for s in chain.subcontractors if s.investor]
-        reserves += [f.reserves_gbp for f in funders]
-        credit += [f.credit_line_gbp for f in funders]
-    return np.array(reserves), np.array(credit)
-
-
 def who(results: Results, party: str | None) -> tuple[list[int], str]:
     if party is None:
         return list(range(len(results.party_names))), "all parties combined"
@@ -96,6 +87,15 @@ def mark_pay_months(ax: Axes, results: Results) -> None:
 def month_axis(ax: Axes, label: str = "month from contract start") -> None:
     ax.set_xlabel(label)
     ax.grid(axis="y", color="0.9", lw=0.6)
+
+
+def dated_months(ax: Axes, results: Results) -> Axes:
+    """Month ticks as calendar months ('Feb 2016') when the scenario gives ``timeline.start_date``."""
+    start = results.scenario.timeline.start_date
+    if start is not None:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: month_text(start, round(x)) if x >= 0 else ""))
+        ax.set_xlabel(f"month (contract start {month_text(start, 0)})")
+    return ax
 
 
 def finish_gbp_histogram(ax: Axes, *, xlabel: str, title: str) -> Axes:

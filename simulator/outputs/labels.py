@@ -7,9 +7,9 @@ number in the files; standard errors sit beside the estimate they belong to.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 from ..results import Results
+from ..scenario.paths import scenario_paths
 
 NAMES = {
     "npv_gbp": "NPV",
@@ -115,33 +115,9 @@ def fmt(value, kind: str) -> str:
 
 
 def input_rows(results: Results) -> list[tuple[str, object]]:
-    """(key path, value) for every scenario input, distributions written compactly as text."""
-    return list(_walk(results.scenario.model_dump(), ""))
-
-
-def _walk(node, path: str) -> Iterator[tuple[str, str]]:
-    if isinstance(node, dict) and "dist" in node:
-        yield path, _dist_text(node)
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from _walk(value, f"{path}.{key}" if path else key)
-    elif isinstance(node, list) and node and all(isinstance(x, dict) for x in node):
-        for i, item in enumerate(node):
-            label = item.get("name", i)
-            yield from _walk(item, f"{path}[{label}]")
-    elif isinstance(node, list):  # numbers (a ladder's tiers) or nothing: one cell of text
-        yield path, ", ".join(f"{x:g}" if isinstance(x, float) else str(x) for x in node) or "-"
-    else:
-        yield path, node
-
-
-def _dist_text(d: dict) -> str:
-    if d["dist"] == "fixed":
-        return f"{d['value']:g}"
-    if d["dist"] == "normal":
-        return f"normal(mean {d['mean']:g}, sd {d['sd']:g})"
-    return f"uniform({d['low']:g}, {d['high']:g})"
+    """(key path, value) for every scenario input, paths in the form ``--set`` takes (None: not set)."""
+    return scenario_paths(results.scenario)
 
 
 def key_input_rows(results: Results) -> list[tuple[str, object]]:
-    return [(p, v) for p, v in input_rows(results) if p.rsplit(".", 1)[-1] in KEY_INPUTS]
+    return [(p, v) for p, v in input_rows(results) if any(part in KEY_INPUTS for part in p.split("."))]

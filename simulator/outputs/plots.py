@@ -23,6 +23,7 @@ from .figures import (
     HORIZONTAL,
     PLOT_DIR,
     NoMonthlyData,
+    dated_months,
     fan,
     finish_gbp_histogram,
     finish_money_by_month,
@@ -53,7 +54,8 @@ def cash_fan(results: Results, party: str | None = None, *, ax: Axes | None = No
     if credit > 0:
         ax.axhline(-credit, color="black", ls="-.", lw=1.1, label=f"credit line used up ({gbp_tick(-credit)})")
     mark_pay_months(ax, results)
-    return finish_money_by_month(ax, ylabel="cash position (GBP)", title=f"Cash position over the contract: {label}")
+    finish_money_by_month(ax, ylabel="cash position (GBP)", title=f"Cash position over the contract: {label}")
+    return dated_months(ax, results)
 
 
 def commissioner_outlay(results: Results, *, ax: Axes | None = None) -> Axes:
@@ -62,8 +64,9 @@ def commissioner_outlay(results: Results, *, ax: Axes | None = None) -> Axes:
     ax = ax or new_axes()
     fan(ax, np.arange(paid.shape[1]), paid)
     mark_pay_months(ax, results)
-    return finish_money_by_month(ax, ylabel="cumulative payments (GBP)",
-                                  title="Commissioner: cumulative outlay (fee for service + PbR)", legend_loc="upper left")
+    finish_money_by_month(ax, ylabel="cumulative payments (GBP)",
+                          title="Commissioner: cumulative outlay (fee for service + PbR)", legend_loc="upper left")
+    return dated_months(ax, results)
 
 
 # ---------------------------------------------------------------- NPV
@@ -185,8 +188,9 @@ def pbr_vs_fee(results: Results, party: str | None = None, *, ax: Axes | None = 
     _settlement_whiskers(ax, results, pbr)
     ax.step(months, fee.mean(axis=0), where="mid", color="black", lw=1.6, label="fee for service (mean)")
     ax.axhline(0, color="black", lw=0.6)
-    return finish_money_by_month(ax, ylabel="received per month (GBP)",
-                                  title=f"PbR receipts (by cohort settlement, C = cohort) vs fee for service: {party}")
+    finish_money_by_month(ax, ylabel="received per month (GBP)",
+                          title=f"PbR receipts (by cohort settlement, C = cohort) vs fee for service: {party}")
+    return dated_months(ax, results)
 
 
 def _settlement_whiskers(ax: Axes, results: Results, pbr: np.ndarray) -> None:

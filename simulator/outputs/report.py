@@ -15,8 +15,11 @@ from PIL import Image
 
 from ..atomic import atomic_write
 from ..results import Results
+from ..scenario.paths import value_text
 from . import plots
 from .labels import fmt, input_rows, key_input_rows, kind_of, metric_rows
+from .plain import plain_lines
+from .report_plan import detailed_parties, is_large, report_figures
 
 REPORT_FILE = "report.html"
 
@@ -33,6 +36,8 @@ CAPTIONS = {
                   "which arrive years after the work.",
     "cohort_binary": "Share of each cohort with a proven reoffence, against the baseline and its yearly stretch.",
     "cohort_frequency": "Proven reoffences per offender in each cohort, against the baseline and its stretch.",
+    "area_headroom": "For each party of the area: the share of its reserves and credit left, month by month, in bad "
+                     "futures (5th percentile, black) and typical ones (median, grey). Below 0% the party has run out.",
 }
 
 CSS = """
@@ -43,7 +48,8 @@ table{border-collapse:collapse;margin:.6em 0;font-size:.9em}th,td{border:1px sol
 th{background:#eee;text-align:left}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 figure{margin:1.2em 0;page-break-inside:avoid}figure img{max-width:100%;height:auto;border:1px solid #ccc}
 figcaption{font-size:.9em;color:#333}.missing{border:2px dashed #666;padding:1em;background:#f6f6f6}
-.meta{color:#333;font-size:.9em}nav a{margin-right:1em}code{font-size:.9em}
+.meta{color:#333;font-size:.9em}nav a{margin-right:1em;display:inline-block}code{font-size:.9em}
+table{max-width:100%}td,th{overflow-wrap:anywhere}.plain li{margin:.3em 0}
 """
 
 
@@ -62,7 +68,7 @@ def _table(head: list[str], rows: list[list[str]], num_from: int = 1) -> str:
 
 
 def _inputs_table(rows: list[tuple[str, object]]) -> str:
-    return _table(["input", "value"], [[p, "-" if v is None else str(v)] for p, v in rows])
+    return _table(["input (key path)", "value"], [[p, value_text(v)] for p, v in rows])
 
 
 def _metrics_table(block: dict) -> str:
@@ -70,7 +76,7 @@ def _metrics_table(block: dict) -> str:
     return _table(["metric", "estimate", "Monte Carlo s.e.", "summary.json key"], rows)
 
 
-def _overview_table(summary: dict) -> str:
+def overview_table(summary: dict) -> str:
     rows = []
     for name, p in summary["parties"].items():
         npv = p["npv_gbp"]
@@ -85,19 +91,18 @@ def _overview_table(summary: dict) -> str:
     return _table(head, rows)
 
 
-def grey_png(ax, dpi: int = 100) -> bytes:
+def grey_png(ax, dpi: int = 100, *, optimize: bool = True) -> bytes:
     """The figure as an 8-bit greyscale PNG: the figures use no colour, and it is 3-4 times smaller."""
     buf = io.BytesIO()
     ax.figure.savefig(buf, format="png", dpi=dpi)
     out = io.BytesIO()
-    Image.open(buf).convert("L").save(out, format="PNG", optimize=True)
+    Image.open(buf).convert("L").save(out, format="PNG", optimize=optimize)
     return out.getvalue()
 
 
 def _figure(results: Results, stem: str, party: str | None, draw) -> str:
     base = stem if party is None else stem[: -len(party) - 1]
-    base = "cohort_binary" if base.startswith("cohort_binary") else base
-    base = "cohort_frequency" if base.startswith("cohort_frequency") else base
+    base = next((b for b in ("cohort_binary", "cohort_frequency", "area_headroom") if base.startswith(b)), base)
     fig_id = f"fig-{stem}"
     try:
         ax = draw(results, plots.new_axes())
@@ -115,38 +120,61 @@ def render_report(results: Results) -> str:
     """The report as one HTML string (figures embedded as base64 PNG)."""
     s = results.summary()
     sc = results.scenario
-    specs = plots.figure_specs(results)
+    scenario_figs, party_figs = report_figures(results)
+    shown = detailed_parties(results)
     prov = s["provenance"]
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="pbrsim-run-id" content="{e(results.run_id)}">',
         f"<title>pbrsim report: {e(sc.name)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
         f"<h1>pbrsim report: {e(sc.name)}</h1>",
         f"<p>{e(sc.description)}</p>" if sc.description else "",
-        f'<p class="meta">{results.sims:,} simulations, seed {results.seed}; scenario file '
+        _plain_section(results),
+        f'<p class="meta">{results.sims:,} simulations, seed {results.seed}, {e(s["mode"])} mode; scenario file '
         f"<code>{e(str(prov['scenario_file']))}</code> (SHA-256 <code>{e(prov['scenario_sha256'][:16])}</code>…); "
-        f"pbrsim {e(prov['pbrsim_version'])}, numpy {e(prov['numpy_version'])}, numba {e(prov['numba_version'])}. "
+        f"pbrsim {e(prov['pbrsim_version'])}, numpy {e(prov['numpy_version'])}, numba {e(prov['numba_version'])}; "
+        f"run <code>{e(results.run_id)}</code>. "
         "Money in GBP; months from contract start. ± is one Monte Carlo standard error.</p>",
         "<nav>" + '<a href="#overview">Overview</a><a href="#scenario">Whole scenario</a>'
-        + "".join(f'<a href="#party-{e(p)}">{e(p)}</a>' for p in results.party_names)
+        + "".join(f'<a href="#party-{e(p)}">{e(p)}</a>' for p in shown)
+        + ('<a href="#all-parties">Every party</a>' if is_large(results) else "")
         + '<a href="#inputs">Inputs</a></nav>',
-        '<section id="overview"><h2>Overview</h2>', _overview_table(s),
+        '<section id="overview"><h2>Overview</h2>', overview_table(s),
         _commissioner_text(s), "</section>",
-        '<section id="scenario"><h2>Whole scenario</h2>',
-        *(_figure(results, stem, party, draw) for stem, party, draw in specs if party is None),
+        '<section id="scenario"><h2>Whole scenario</h2>', _large_note(results, shown),
+        *(_figure(results, stem, party, draw) for stem, party, draw in scenario_figs),
         _areas_table(s), "</section>",
     ]
-    for party in results.party_names:
+    for party in shown:
         parts += [f'<section id="party-{e(party)}"><h2>Party: {e(party)}</h2>',
                   _reserves_text(results, party),
-                  *(_figure(results, stem, p, draw) for stem, p, draw in specs if p == party),
+                  *(_figure(results, stem, p, draw) for stem, p, draw in party_figs if p == party),
                   f"<h3>Summary metrics: {e(party)}</h3>", _metrics_table(s["parties"][party]), "</section>"]
+    if is_large(results):
+        parts += ['<section id="all-parties"><h2>Every party</h2><details><summary>Summary metrics of every party'
+                  "</summary>", *(f"<h3>{e(p)}</h3>" + _metrics_table(s["parties"][p]) for p in results.party_names),
+                  "</details></section>"]
     parts += ['<section id="inputs"><h2>Scenario inputs</h2><h3>Key inputs</h3>',
               _inputs_table(key_input_rows(results)),
               "<details><summary>All inputs</summary>",
               _inputs_table(input_rows(results)),
               "</details></section>", "</body>", "</html>"]
     return "\n".join(x for x in parts if x)
+
+
+def _plain_section(results: Results) -> str:
+    """The answer first: one plain-English line per party."""
+    items = "".join(f"<li>{e(line)}</li>" for line in plain_lines(results).splitlines())
+    return f'<section id="answer" class="plain"><h2>In plain words</h2><ul>{items}</ul></section>'
+
+
+def _large_note(results: Results, shown: list[str]) -> str:
+    if not is_large(results):
+        return ""
+    return (f"<p>{len(results.party_names)} parties: every party is in the tables; one figure per area shows "
+            f"each party's cash headroom; the full set of figures is drawn for the {len(shown)} parties most "
+            f"likely to run out of cash ({e(', '.join(shown))}).</p>")
 
 
 def _commissioner_text(s: dict) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..errors import ScenarioError
-from ..scenario import scenario_from_dict
+from ..scenario import Scenario, scenario_from_dict
+from ..scenario.paths import number_text, scenario_paths, value_text
 from ..studies.sweep import CSV_FILE
 from .units import gbp_text as gbp
 
@@ -76,13 +77,25 @@ def choose_parties(raw: dict, wanted: Sequence[str], *, source: str) -> tuple[li
 
 def format_points(table, keys: Sequence[str], metric: str, *, parties: Sequence[str] | None = None,
                   max_rows: int = 30) -> str:
-    """A fixed-width view of one metric: one line per point, one column per party."""
+    """A fixed-width view of one metric: one line per point, one column per party (money as GBP)."""
     if parties:
         table = table[table["party"].isin(parties)]
     wide = table.pivot_table(index=["point", *keys], columns="party", values=metric, aggfunc="first", sort=False)
     wide = wide.reset_index().drop(columns="point")
-    shown = wide.head(max_rows)
-    text = shown.to_string(index=False, float_format=lambda v: f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.4g}")
+    shown = wide.head(max_rows).astype(object)
+    for column in shown.columns:
+        kind = column if column in keys else metric
+        shown[column] = [v if isinstance(v, str) else number_text(v, kind) for v in shown[column]]
+    text = shown.to_string(index=False)
     if len(wide) > max_rows:
         text += f"\n... {len(wide) - max_rows} more points (see {CSV_FILE})"
     return f"{metric} by point and party:\n{text}"
+
+
+def paths_listing(scenario: Scenario) -> str:
+    """Every key path a user may vary (``--set``, ``sweep --vary``, ``breakeven --solve``) with its value."""
+    lines = ["key paths you may vary (run --set KEY=VALUE, sweep --vary, breakeven --solve) and their values:"]
+    lines += [f"  {path} = {value_text(value)}" for path, value in scenario_paths(scenario)]
+    if len(scenario.areas) > 1:
+        lines.append("a path without 'areas.NAME.' (e.g. volume.factor_mean) sets that key in every area")
+    return "\n".join(lines)

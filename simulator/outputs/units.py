@@ -14,3 +14,11 @@ def gbp_text(x: float | None, *, digits: int = 2) -> str:
     if x >= 1e3:
         return f"{sign}£{x / 1e3:,.0f}k"
     return f"{sign}£{x:,.0f}"
+
+
+def gbp_exact(x: float | None) -> str:
+    """``-1004880.4`` -> ``-£1,004,880``: whole pounds with thousands separators; ``None``/NaN -> ``-``."""
+    if x is None or x != x:
+        return "-"
+    pounds = round(x)
+    return f"{'-' if pounds < 0 else ''}£{abs(pounds):,}"

@@ -98,7 +98,11 @@ def clustered_mean(values: np.ndarray, valid: np.ndarray) -> tuple[float, float]
     the spread of y_s - p w_s across simulations.
     """
     y = np.where(valid, values, 0.0).sum(axis=1)
-    w = valid.sum(axis=1).astype(float)
+    return ratio_mean(y, valid.sum(axis=1).astype(float))
+
+
+def ratio_mean(y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """sum(y) / sum(w) over simulations, with the s.e. of a ratio estimator (sims independent)."""
     total = w.sum()
     if total == 0:
         return float("nan"), float("nan")

@@ -7,6 +7,7 @@ start), ``area`` and ``cohort``. Money is GBP; NPVs are discounted at the scenar
 from __future__ import annotations
 
 import copy
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,11 +16,11 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import OutputError
+from ..folders import PARTIAL_DIR, writing
 from ..scenario import Scenario
-from .files import SIMS_FILE, check_output_dir, read_sims, write_sims, write_summary
+from .files import PER_PARTY, copy_scenario, write_sims, write_summary
 from .metrics import area_metrics, distribution, finite_or_none, party_metrics
-
-PER_PARTY = ("npv", "peak_funding", "lowest_headroom", "fee_total", "pbr_total", "cost_total", "first_pbr_month")
+from .reading import load_checked
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Results:
     cohort_start_month: np.ndarray
     cohort_pay_month: np.ndarray
     arrays: dict[str, np.ndarray] = field(repr=False)
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
     _summary: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
@@ -77,6 +79,7 @@ class Results:
             "scenario_file": self.scenario.source,
             "scenario_sha256": self.scenario.source_sha256,
             "seed": self.seed,
+            "run_id": self.run_id,
             "pbrsim_version": __version__,
             "numpy_version": np.__version__,
             "numba_version": numba.__version__,
@@ -103,6 +106,7 @@ class Results:
             "sims": self.sims,
             "seed": self.seed,
             "scenario": self.scenario.name,
+            "mode": self.scenario.simulation.mode,
             "parties": {name: self.party_summary(name) for name in self.party_names},
             "commissioner": {
                 "total_paid_gbp": distribution(a["commissioner_total"]),
@@ -116,35 +120,75 @@ class Results:
             "provenance": self.provenance(),
         })
 
+    # ------------------------------------------------------------ views for Python users (see frames.py)
+
+    def to_xarray(self):
+        """Every per-simulation array as an ``xarray.Dataset`` with named dimensions."""
+        from .frames import to_xarray
+
+        return to_xarray(self)
+
+    def summary_frame(self):
+        """The summary as a pandas table: one row per party, one column per metric."""
+        from .frames import summary_frame
+
+        return summary_frame(self)
+
+    def monthly_frame(self, *, party: str | None = None):
+        """Monthly cash flows as a long pandas table: one row per simulation, party and month."""
+        from .frames import monthly_frame
+
+        return monthly_frame(self, party=party)
+
     # ------------------------------------------------------------ saving and loading
 
-    def save(self, out_dir: str | Path, *, force: bool = False) -> list[Path]:
-        """Write summary.json and sims.npz atomically; refuse to overwrite unless ``force``."""
-        out_dir = Path(out_dir)
-        check_output_dir(out_dir, force=force)
-        out_dir.mkdir(parents=True, exist_ok=True)
+    def write_files(self, folder: str | Path, *, scenario_file: str | Path | None = None) -> list[Path]:
+        """summary.json and sims.npz (and a copy of ``scenario_file``) into ``folder``, as they are.
+
+        A building block of :meth:`save` and of ``pbrsim run``, which write into a staging
+        folder and make it current in one step; to save results use :meth:`save`.
+        """
+        folder = Path(folder)
         labels = {"party_names": self.party_names, "area_names": self.area_names, "seed": self.seed,
                   "cohort_start_month": self.cohort_start_month, "cohort_pay_month": self.cohort_pay_month}
-        return [
-            write_summary(out_dir, self.summary()),
-            write_sims(out_dir, self.arrays, sims=self.sims, labels=labels,
+        written = [
+            write_summary(folder, self.summary()),
+            write_sims(folder, self.arrays, sims=self.sims, labels=labels,
                        scenario_json=self.scenario.model_dump_json(), provenance=self.provenance()),
         ]
+        if scenario_file is not None:
+            written.append(copy_scenario(scenario_file, folder, sha256=self.scenario.source_sha256))
+        return written
+
+    def save(self, out_dir: str | Path, *, force: bool = False) -> list[Path]:
+        """Write summary.json and sims.npz as one result; refuse to replace one unless ``force``.
+
+        The folder is replaced whole (see :mod:`simulator.folders`): files of an earlier
+        result in it (a report, figures) go with it; a checkpoint of an interrupted run stays.
+        """
+        with writing(out_dir) as folder:
+            folder.refuse_existing(force=force)
+            stage = folder.stage(keep=[PARTIAL_DIR] if folder.partial.is_dir() else [])
+            names = [p.name for p in self.write_files(stage)]
+            folder.commit(stage, run_id=self.run_id, kind="run")
+        return [Path(out_dir) / name for name in names]
 
     @classmethod
     def load(cls, out_dir: str | Path) -> Results:
-        """Read results saved by :meth:`save`."""
-        arrays, labels, scenario_json, provenance = read_sims(out_dir)
+        """Read results saved by :meth:`save`, checking that every file is whole and of the same run."""
+        arrays, labels, scenario_json, provenance = load_checked(Path(out_dir))
         try:
             scenario = Scenario.model_validate_json(scenario_json)
-        except ValueError as exc:
-            raise OutputError(f"{Path(out_dir) / SIMS_FILE}: not a readable pbrsim results file "
+            scenario = scenario.model_copy(
+                update={"source": str(provenance["scenario_file"]), "source_sha256": str(provenance["scenario_sha256"])}
+            )
+        except (ValueError, KeyError) as exc:
+            raise OutputError(f"{Path(out_dir) / 'sims.npz'}: not a readable pbrsim results file "
                               f"({type(exc).__name__}: {exc})") from None
-        scenario = scenario.model_copy(
-            update={"source": provenance["scenario_file"], "source_sha256": provenance["scenario_sha256"]}
-        )
+        if scenario.party_names() != [str(x) for x in labels["party_names"]]:
+            raise OutputError(f"{Path(out_dir) / 'sims.npz'}: damaged: its party names do not match its scenario")
         return cls(scenario=scenario, seed=int(labels["seed"]), sims=int(arrays["npv"].shape[0]),
                    party_names=[str(x) for x in labels["party_names"]],
                    area_names=[str(x) for x in labels["area_names"]],
                    cohort_start_month=labels["cohort_start_month"], cohort_pay_month=labels["cohort_pay_month"],
-                   arrays=arrays)
+                   arrays=arrays, run_id=str(provenance.get("run_id") or uuid.uuid4().hex))

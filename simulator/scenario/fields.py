@@ -89,7 +89,8 @@ Months = Annotated[int, AfterValidator(_non_negative_int)]
 PosMonths = Annotated[int, AfterValidator(_positive_int)]
 Count = Annotated[int, AfterValidator(_count)]
 LogSd = Annotated[float, AfterValidator(_sd)]
-Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_\- ]+$")]
+MAX_NAME = 64  # party, area and segment names become file names and sheet titles
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME, pattern=r"^[A-Za-z0-9_\- ]+$")]
 
 
 _SEP = "\x1f"

@@ -2,10 +2,13 @@
 
 A key path names one value as the TOML file lays it out: ``volume.factor_mean``,
 ``payment.pbr.binary_gbp_per_point_per_offender`` or
-``supply_chain.subcontractors.0.upfront_share`` (``subcontractors[0]`` also works). A path
-must exist in the file or be a key the schema allows there (an optional key left at its
-default). Sweeps, stress presets and break-even searches all edit scenarios this way, then
-validate the result with :func:`simulator.scenario.scenario_from_dict`.
+``supply_chain.subcontractors.small_charity.upfront_share``. An entry of an array of named
+tables (segments, subcontractors, areas) is named by its ``name`` (or a prefix of it that
+only one entry has: ``areas.Humberside``) or by its number from 0
+(``supply_chain.subcontractors.1``, ``subcontractors[1]``). A path must exist in the file or
+be a key the schema allows there (an optional key left at its default). Sweeps, stress
+presets, ``--set`` and break-even searches all edit scenarios this way, then validate the
+result with :func:`simulator.scenario.scenario_from_dict`.
 
 In a national scenario (``[[areas]]``), a path into an area's tables (``volume...``,
 ``payment...``) is applied to every area, after merging the shared tables into each.
@@ -39,9 +42,9 @@ _RELATIVE = re.compile(r"^\s*([*+\-])\s*([0-9.eE+\-]+)\s*$")
 
 
 def parse_key_path(text: str, *, source: str = "<command line>") -> KeyPath:
-    """``'a.b[1].c'`` or ``'a.b.1.c'`` -> ``('a', 'b', 1, 'c')``."""
+    """``'a.b[1].c'`` or ``'a.b.1.c'`` -> ``('a', 'b', 1, 'c')``; ``'a.b[x].c'`` -> ``('a', 'b', 'x', 'c')``."""
     parts: list[str | int] = []
-    for piece in re.sub(r"\[(\d+)\]", r".\1", text.strip()).split("."):
+    for piece in re.sub(r"\[([^\[\]]+)\]", r".\1", text.strip()).split("."):
         if not piece:
             raise ScenarioError(source, text, "is not a key path (expected names joined by '.', "
                                 "e.g. 'payment.pbr.binary_gbp_per_point_per_offender')", has_value=False)
@@ -91,8 +94,10 @@ def schema_at(raw: Mapping, parts: KeyPath, *, source: str, text: str, value: ob
     for i, part in enumerate(parts):
         here = format_path(parts[:i]) or "the top level"
         if annotation is not None and typing.get_origin(annotation) is list:
+            if not isinstance(part, int) and isinstance(node, list):
+                part = _entry_number(node, part, source=source, text=text, here=here, value=value)
             if not isinstance(part, int):
-                raise ScenarioError(source, text, f"needs an entry number after '{here}' (e.g. '{here}.0')",
+                raise ScenarioError(source, text, f"needs an entry name or number after '{here}' (e.g. '{here}.0')",
                                     value)
             if not isinstance(node, list):
                 raise ScenarioError(source, text, f"needs '{here}' in the scenario file, and it is not there", value)
@@ -114,6 +119,13 @@ def schema_at(raw: Mapping, parts: KeyPath, *, source: str, text: str, value: ob
         node = node.get(part) if isinstance(node, Mapping) else (
             node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node) else None)
     return _Leaf(annotation, default, metadata)
+
+
+def leaf_at(raw: dict, key: str, *, source: str) -> _Leaf:
+    """The schema leaf a key path (names, numbers, national shorthand) stands for."""
+    parts = parse_key_path(key, source=source)
+    tree, paths = concrete_paths(copy.deepcopy(raw), parts, source=source, text=key)
+    return schema_at(tree, paths[0], source=source, text=key)
 
 
 def _unknown_key(source: str, text: str, here: str, part: object, fields: dict | None, value: object):
@@ -152,12 +164,48 @@ def _materialise_areas(raw: dict) -> dict:
     return out
 
 
-def concrete_paths(raw: dict, parts: KeyPath) -> tuple[dict, list[KeyPath]]:
-    """The raw table to edit and the concrete path(s) one key path stands for (one per area)."""
+def concrete_paths(raw: dict, parts: KeyPath, *, source: str = "<memory>", text: str = "",
+                   value: object = None) -> tuple[dict, list[KeyPath]]:
+    """The raw table to edit and the concrete path(s) one key path stands for (one per area).
+
+    Entry names become entry numbers; a path into one area of a national scenario sees the
+    shared tables merged into that area (so ``areas.X.supply_chain.subcontractors.Y`` exists).
+    """
+    text = text or format_path(parts)
     if _is_area_path(raw, parts):
         raw = _materialise_areas(raw)
-        return raw, [("areas", i, *parts) for i in range(len(raw["areas"]))]
-    return raw, [parts]
+        paths = [("areas", i, *parts) for i in range(len(raw["areas"]))]
+    else:
+        if parts[0] == "areas" and isinstance(raw.get("areas"), list) and len(parts) > 2:
+            raw = _materialise_areas(raw)
+        paths = [parts]
+    return raw, [resolve_names(raw, p, source=source, text=text, value=value) for p in paths]
+
+
+def resolve_names(raw: Mapping, parts: KeyPath, *, source: str, text: str, value: object = None) -> KeyPath:
+    """``parts`` with each entry name of an array of named tables replaced by the entry's number."""
+    node: Any = raw
+    out: list[str | int] = []
+    for part in parts:
+        if isinstance(node, list) and isinstance(part, str):
+            part = _entry_number(node, part, source=source, text=text, here=format_path(tuple(out)), value=value)
+        out.append(part)
+        node = get_value(node, (part,), None)
+    return tuple(out)
+
+
+def _entry_number(entries: list, name: str, *, source: str, text: str, here: str, value: object) -> int:
+    """The number of the entry called ``name`` (or the only entry whose name starts with it)."""
+    names = [e.get("name") if isinstance(e, Mapping) else None for e in entries]
+    if name in names:
+        return names.index(name)
+    starting = [i for i, n in enumerate(names) if isinstance(n, str) and n.startswith(name)]
+    if len(starting) == 1:
+        return starting[0]
+    listed = ", ".join(str(n) for n in names if n is not None) or "none has a name"
+    why = f"'{name}' starts the names of several entries" if starting else f"no entry is named '{name}'"
+    raise ScenarioError(source, text, f"names no single entry of '{here}': {why} (entries: {listed}; "
+                        "or give the entry's number from 0)", value)
 
 
 def get_value(raw: Mapping, parts: KeyPath, default: Any = PydanticUndefined) -> Any:
@@ -208,7 +256,7 @@ def set_value(raw: dict, key: str | KeyPath, value: Any, *, source: str = "<comm
     if parts[0] in _NOT_OVERRIDABLE:
         raise ScenarioError(source, text, f"cannot be changed by an override ('{parts[0]}' is not a model value)",
                             value)
-    out, paths = concrete_paths(copy.deepcopy(raw), parts)
+    out, paths = concrete_paths(copy.deepcopy(raw), parts, source=source, text=text, value=value)
     for concrete in paths:
         leaf = schema_at(out, concrete, source=source, text=text, value=value)
         current = get_value(out, concrete, leaf.default)

@@ -8,6 +8,7 @@ with top-level area tables and ``[[areas]]`` is merged into this shape by
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
@@ -31,6 +32,7 @@ from .fields import (
     _unit,
     field_error,
 )
+from .spend import SpendEffect
 
 # ---------------------------------------------------------------- shared settings
 
@@ -46,6 +48,9 @@ class Timeline(_Model):
     processing_lag_months: Months = 3
     settlement_interval_months: PosMonths = 12
     ffs_payment_lag_months: Months = 1
+    # optional calendar date of month 0 (a TOML date, e.g. 2015-02-01): outputs then show months as
+    # dates and add financial years (April-March); the model does not use it
+    start_date: date | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Timeline:
@@ -101,6 +106,8 @@ class Segment(_Model):
     risk_spread_logit_sd: NonNeg = 0.0
     # the segment's share of the historic cohort the baselines come from (default: share)
     historic_share: Unit | None = None
+    # optional: how spend per case buys effect on this segment (see spend.py; the incentives study)
+    spend_effect: SpendEffect | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Segment:

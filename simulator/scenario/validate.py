@@ -43,6 +43,7 @@ _TYPE_RULES = {
     "model_type": "must be a table",
     "missing": "is required",
     "too_short": "must not be empty",
+    "date_type": "must be a date (a TOML date such as 2015-02-01)",
 }
 
 
@@ -56,6 +57,8 @@ def _rule_for(err: dict, loc_key: str, allowed_keys: list[str]) -> str:
         return "must be one of " + err["ctx"]["expected"]
     if kind in _TYPE_RULES:
         return _TYPE_RULES[kind]
+    if kind == "string_too_long":
+        return f"must be at most {err['ctx']['max_length']} characters"
     if kind == "string_pattern_mismatch":
         return "must use only letters, digits, spaces, '-' and '_'"
     msg = err["msg"]

@@ -10,21 +10,27 @@ or the price (a rate) that makes ``prime.prob_loss<=0.1``. Method:
    end that meets it: the answer is the value nearest the boundary that meets the target.
 
 The metric must be (roughly) monotone in the key; a grid with more than one switch is
-reported. Monte Carlo uncertainty of the answer, by the delta method:
-``se(answer) = se(metric at answer) / |slope|``, with the slope a central difference over
-half a grid step around the answer.
+reported. The 95% interval of the answer inverts the test of the target (see
+:mod:`.root_interval`): every value whose metric is within 1.96 standard errors of the
+target, found by two more bisections. It needs no slope, so it holds where the metric is a
+step function of the key in each simulation (a chance of exhausting reserves), and its ends
+are the outer ends of their brackets, so the search resolution only widens it.
+``tests/test_breakeven_coverage.py`` counts its coverage over 40 seeds.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import PbrsimError, ScenarioError
-from ..scenario.keypaths import parse_key_path, schema_at
+from ..scenario.keypaths import leaf_at
+from ..scenario.paths import number_text
+from .metric_names import se_column
+from .root_interval import Z95, Evaluation, bisect, first_switch, interval
 from .sweep import evaluate_point, point_scenario
 
 _TARGET = re.compile(r"^\s*(?P<left>[^<>=]+?)\s*(?P<op><=|>=)\s*(?P<value>\S+)\s*$")
@@ -43,17 +49,7 @@ class Target:
         return x <= self.value if self.op == "<=" else x >= self.value
 
     def __str__(self) -> str:
-        return f"{self.party}.{self.metric} {self.op} {self.value:g}"
-
-
-def se_column(metric: str, columns: Sequence[str]) -> str | None:
-    """The standard-error companion of a metric column, where the summary has one."""
-    candidates = [metric + "_se"]
-    if metric.endswith("_mean"):
-        candidates.append(metric[:-5] + "_se_mean")
-    if metric.endswith("_gbp"):
-        candidates.append(metric[:-4] + "_se_gbp")
-    return next((c for c in candidates if c in columns), None)
+        return f"{self.party}.{self.metric} {self.op} {number_text(self.value)}"
 
 
 def parse_target(text: str, parties: Sequence[str], metrics: Sequence[str]) -> Target:
@@ -81,61 +77,72 @@ def parse_target(text: str, parties: Sequence[str], metrics: Sequence[str]) -> T
     return Target(party, metric, match["op"], value)
 
 
-@dataclass(frozen=True)
-class Evaluation:
-    x: float
-    metric: float
-    se: float | None
-    met: bool
-
-
 @dataclass
 class Breakeven:
-    """The answer and how it was found; ``status`` is 'solved', 'all_met' or 'none_met'."""
+    """The answer and how it was found; ``status`` is 'solved', 'all_met' or 'none_met'.
+
+    ``interval`` is the 95% interval of :mod:`.root_interval` (``interval_clipped``: it runs to
+    an end of the searched range); ``se`` is its half-width over 1.96.
+    """
 
     key: str
     target: Target
     low: float
     high: float
     status: str
+    sims: int = 0
     value: float | None = None
-    se: float | None = None
     metric: float | None = None
     metric_se: float | None = None
-    slope: float | None = None
     meets_above: bool | None = None
     switches: int = 0
+    interval: tuple[float, float] | None = None
+    interval_clipped: bool = False
     evaluations: list[Evaluation] = field(default_factory=list)
+    rounds: list[tuple[int, float | None]] = field(default_factory=list)  # (sims, se) of each --precision round
 
     @property
-    def interval(self) -> tuple[float, float] | None:
-        if self.value is None or self.se is None:
+    def se(self) -> float | None:
+        if self.interval is None:
             return None
-        return self.value - 1.96 * self.se, self.value + 1.96 * self.se
+        return (self.interval[1] - self.interval[0]) / (2 * Z95)
 
-    def message(self) -> str:
-        """A plain account of the answer, or of why there is none in range."""
+    def message(self, fmt: Callable[[float], str] = number_text,
+                show: Callable[..., str] = lambda v, se=None: number_text(v, sig=4)) -> str:
+        """A plain account of the answer, or of why there is none in range.
+
+        ``fmt`` writes values of the key, ``show(value, se=None)`` values of the metric.
+        """
         grid = sorted(self.evaluations, key=lambda e: e.x)
         lo, hi = grid[0], grid[-1]
-        span = (f"{self.target.metric} is {lo.metric:.4g} at {self.key} = {lo.x:.6g} and {hi.metric:.4g} at "
-                f"{hi.x:.6g}")
+        span = (f"{self.target.metric} is {show(lo.metric)} at {self.key} = {fmt(lo.x)} and {show(hi.metric)} at "
+                f"{fmt(hi.x)}")
+        where = f"[{fmt(self.low)}, {fmt(self.high)}]"
         if self.status == "none_met":
             best = min(grid, key=lambda e: abs(e.metric - self.target.value))
-            return (f"no value of {self.key} in [{self.low:g}, {self.high:g}] meets {self.target}: {span}; closest "
-                    f"is {best.metric:.4g} at {best.x:.6g}. Widen --range, or the target cannot be met by this key.")
+            return (f"no value of {self.key} in {where} meets {self.target}: {span}; closest "
+                    f"is {show(best.metric)} at {fmt(best.x)}. Widen --range, or the target cannot be met by this key.")
         if self.status == "all_met":
-            return (f"every value of {self.key} in [{self.low:g}, {self.high:g}] meets {self.target} ({span}): "
+            return (f"every value of {self.key} in {where} meets {self.target} ({span}): "
                     "the break-even lies outside the range; widen --range to find it.")
         side = ">=" if self.meets_above else "<="
-        unc = "n/a (no standard error for this metric or a flat slope)" if self.se is None else (
-            f"{self.se:.3g}; 95% interval {self.interval[0]:.6g} to {self.interval[1]:.6g}")
-        lines = [
-            f"break-even {self.key} = {self.value:.6g}: values {side} {self.value:.6g} meet {self.target}",
-            f"  Monte Carlo standard error of the answer: {unc}",
-            f"  at the answer {self.target.metric} = {self.metric:.4g}"
-            + (f" (s.e. {self.metric_se:.2g})" if self.metric_se is not None else "")
-            + (f"; local slope {self.slope:.4g} per unit of {self.key}" if self.slope is not None else ""),
-        ]
+        lines = [f"break-even {self.key} = {fmt(self.value)}: values {side} {fmt(self.value)} meet {self.target}",
+                 f"  95% interval: {self._interval_text(fmt)}",
+                 f"  at the answer {self.target.metric} = {show(self.metric, self.metric_se)}"
+                 f"; {self.sims:,} simulations per evaluation"]
+        return "\n".join(lines + self._warnings(fmt, show))
+
+    def _interval_text(self, fmt) -> str:
+        if self.interval is None:
+            return "n/a (this metric has no standard error)"
+        text = (f"{fmt(self.interval[0])} to {fmt(self.interval[1])} (Monte Carlo standard error of the answer "
+                f"{fmt(self.se)}; the set of values whose {self.target.metric} is within 1.96 s.e. of "
+                f"{number_text(self.target.value, sig=4)})")
+        return text + ("; it reaches the end of --range: widen it, or run more simulations"
+                       if self.interval_clipped else "")
+
+    def _warnings(self, fmt, show) -> list[str]:
+        lines = []
         if self.switches > 1:
             lines.append(f"  warning: the target switches {self.switches} times on the grid; the answer is for the "
                          "first switch. Narrow --range.")
@@ -143,9 +150,9 @@ class Breakeven:
         if turn is not None:
             (x0, y0), (x1, y1) = turn
             lines.append(f"  warning: {self.target.metric} is not monotone in {self.key}: it moves the other way "
-                         f"between {x0:.6g} ({y0:.4g}) and {x1:.6g} ({y1:.4g}); there may be other crossings "
+                         f"between {fmt(x0)} ({show(y0)}) and {fmt(x1)} ({show(y1)}); there may be other crossings "
                          "(look with 'pbrsim sweep').")
-        return "\n".join(lines)
+        return lines
 
     def turn(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
         """The first pair of evaluated values where the metric moves against its overall trend, if any."""
@@ -160,15 +167,18 @@ class Breakeven:
 class _Objective:
     """The target's metric as a function of the key, cached, on common random numbers."""
 
-    def __init__(self, raw: dict, key: str, target: Target, *, sims: int, seed: int, source: str, whole: bool):
+    def __init__(self, raw: dict, key: str, target: Target, *, sims: int, seed: int, source: str, whole: bool,
+                 precision: tuple[str, ...] = (), max_sims: int | None = None):
         self.raw, self.key, self.target = raw, key, target
         self.sims, self.seed, self.source, self.whole = sims, seed, source, whole
+        self.precision, self.max_sims = precision, max_sims
         self.cache: dict[float, Evaluation] = {}
 
     def __call__(self, x: float) -> Evaluation:
         x = int(round(x)) if self.whole else float(x)
         if x not in self.cache:
-            rows = evaluate_point(self.raw, {self.key: x}, sims=self.sims, seed=self.seed, source=self.source)
+            rows = evaluate_point(self.raw, {self.key: x}, sims=self.sims, seed=self.seed, source=self.source,
+                                  precision=self.precision, max_sims=self.max_sims)
             row = next(r for r in rows if r["party"] == self.target.party)
             metric = row[self.target.metric]
             if metric is None:
@@ -176,74 +186,79 @@ class _Objective:
                                   f"{self.key} = {x} (no value in these simulations)")
             se_name = se_column(self.target.metric, list(row))
             se = row.get(se_name) if se_name else None
-            self.cache[x] = Evaluation(x, float(metric), se, self.target.met(float(metric)))
+            self.cache[x] = Evaluation(x, float(metric), se, self.target.met(float(metric)), row.get("sims", self.sims))
         return self.cache[x]
 
 
 def default_range(raw: dict, key: str, *, source: str) -> tuple[float, float] | None:
     """[0, 1] for shares and rates; None (the user must give --range) otherwise."""
-    leaf = schema_at(raw, parse_key_path(key, source=source), source=source, text=key)
+    leaf = leaf_at(raw, key, source=source)
     validators = [getattr(m.func, "__name__", "") for m in leaf.metadata if hasattr(m, "func")]
     return (0.0, 1.0) if "_unit" in validators else None
 
 
 def whole_number_key(raw: dict, key: str, *, source: str) -> bool:
-    leaf = schema_at(raw, parse_key_path(key, source=source), source=source, text=key)
+    leaf = leaf_at(raw, key, source=source)
     return leaf.annotation is int
 
 
 def solve(raw: dict, key: str, target: Target, *, low: float, high: float, sims: int, seed: int,
-          source: str = "<memory>", grid: int = 5, xtol: float | None = None, max_evals: int = 40) -> Breakeven:
+          source: str = "<memory>", grid: int = 5, xtol: float | None = None, max_evals: int = 40,
+          precision: tuple[str, ...] = (), max_sims: int | None = None) -> Breakeven:
     """Find the value of ``key`` in ``[low, high]`` where ``target`` starts to be met (see module doc).
 
-    ``max_evals`` bounds the bisection steps after the grid; ``xtol`` defaults to (high - low) / 1000.
+    ``max_evals`` bounds the bisection steps after the grid (for the answer and for each end of
+    its interval); ``xtol`` defaults to (high - low) / 1000. ``precision`` (``PARTY.METRIC:SE``
+    texts) runs each evaluation to those standard errors, up to ``max_sims``.
     """
     if not low < high:
         raise ScenarioError("--range", key, "LOW must be less than HIGH", (low, high))
     point_scenario(raw, {key: low}, source=source)
     point_scenario(raw, {key: high}, source=source)
     whole = whole_number_key(raw, key, source=source)
-    f = _Objective(raw, key, target, sims=sims, seed=seed, source=source, whole=whole)
+    f = _Objective(raw, key, target, sims=sims, seed=seed, source=source, whole=whole, precision=precision,
+                   max_sims=max_sims)
     xs = sorted({(int(round(x)) if whole else x) for x in _linspace(low, high, max(2, grid))})
     evals = [f(x) for x in xs]
-    result = Breakeven(key, target, low, high, status="solved")
+    result = Breakeven(key, target, low, high, status="solved", sims=sims)
     switches = [i for i in range(len(evals) - 1) if evals[i].met != evals[i + 1].met]
     result.switches = len(switches)
     if not switches:
         result.status = "all_met" if evals[0].met else "none_met"
         result.evaluations = list(f.cache.values())
         return result
-    i = switches[0]
-    bad, good = (evals[i], evals[i + 1]) if evals[i + 1].met else (evals[i + 1], evals[i])
+    bad, good = first_switch(evals, lambda e: e.met)
     result.meets_above = good.x > bad.x
     tol = 1 if whole else (xtol if xtol is not None else (high - low) * 1e-3)
-    while abs(good.x - bad.x) > tol and len(f.cache) < len(xs) + max_evals:
-        mid = f(_midpoint(good.x, bad.x, whole))
-        if mid.x in (good.x, bad.x):
-            break
-        good, bad = (mid, bad) if mid.met else (good, mid)
-    _uncertainty(result, f, good, half_step=(high - low) / (2 * (len(xs) - 1)), low=low, high=high)
+    bad, good = bisect(f, lambda e: e.met, bad, good, tol=tol, whole=whole, budget=max_evals)
+    result.value, result.metric, result.metric_se = good.x, good.metric, good.se
+    result.interval, result.interval_clipped = interval(
+        f, metric=target.metric, op=target.op, value=target.value, meets_above=result.meets_above, low=low,
+        high=high, tol=tol, whole=whole, budget=max_evals)
     result.evaluations = list(f.cache.values())
     return result
 
 
-def _uncertainty(result: Breakeven, f: _Objective, good: Evaluation, *, half_step: float, low: float,
-                 high: float) -> None:
-    """Answer, metric there, local slope and the delta-method standard error."""
-    result.value, result.metric, result.metric_se = good.x, good.metric, good.se
-    left, right = f(max(low, good.x - half_step)), f(min(high, good.x + half_step))
-    if right.x != left.x:
-        result.slope = (right.metric - left.metric) / (right.x - left.x)
-    if result.slope and good.se is not None:
-        result.se = good.se / abs(result.slope)
+def solve_to_precision(raw: dict, key: str, target: Target, *, root_se: float, sims: int, most_sims: int,
+                       **options) -> Breakeven:
+    """:func:`solve` with more simulations per evaluation until the answer's s.e. is at most ``root_se``.
+
+    Each round multiplies the simulations by (s.e. / target)^2 (at least 2, at most 16), up to
+    ``most_sims``; every round reuses the seed, so the same seed gives the same rounds.
+    """
+    rounds: list[tuple[int, float | None]] = []
+    while True:
+        result = solve(raw, key, target, sims=sims, **options)
+        rounds.append((sims, result.se))
+        if result.status != "solved" or result.se is None or result.se <= root_se or sims >= most_sims:
+            break
+        sims = min(most_sims, int(math.ceil(sims * min(16.0, max(2.0, (result.se / root_se) ** 2)))))
+    result.rounds = rounds
+    return result
 
 
 def _linspace(low: float, high: float, n: int) -> list[float]:
     return [low + (high - low) * i / (n - 1) for i in range(n)]
-
-
-def _midpoint(a: float, b: float, whole: bool) -> float:
-    return (a + b) // 2 if whole else 0.5 * (a + b)
 
 
 def parse_range_option(text: str | None, default: tuple[float, float] | None, key: str) -> tuple[float, float]:
@@ -267,8 +282,17 @@ def summary_dict(result: Breakeven) -> dict[str, Any]:
     return {
         "key": result.key, "target": str(result.target), "range": [result.low, result.high],
         "status": result.status, "value": result.value, "se": result.se, "interval_95": result.interval,
-        "metric_at_value": result.metric, "metric_se": result.metric_se, "slope": result.slope,
+        "interval_method": "test inversion: values whose metric is within 1.96 s.e. of the target",
+        "interval_reaches_range_end": result.interval_clipped, "sims_per_evaluation": result.sims,
+        "precision_rounds": [{"sims": n, "se": se} for n, se in result.rounds],
+        "metric_at_value": result.metric, "metric_se": result.metric_se,
         "meets_above": result.meets_above, "grid_switches": result.switches, "monotone": result.turn() is None,
         "evaluations": [vars(e) for e in sorted(result.evaluations, key=lambda e: e.x)],
     }
+
+
+def money_key(raw: dict, key: str, *, source: str) -> bool:
+    """Whether the key is an amount of money (GBP), so its values print as pounds."""
+    leaf = leaf_at(raw, key, source=source)
+    return "_money" in [getattr(m.func, "__name__", "") for m in leaf.metadata if hasattr(m, "func")]
 

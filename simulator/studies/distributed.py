@@ -6,14 +6,23 @@ workers have pbrsim installed. Each point is one task returning its metric rows;
 random numbers depend on the seed alone, so the rows are identical to an in-process run.
 Tasks are submitted a few at a time, so memory stays bounded on large sweeps, and rows are
 yielded as each task finishes so the sweep's checkpoint grows as it goes.
+
+Before a client is made, the address is parsed (``tcp://HOST:PORT`` only: TLS needs
+certificates pbrsim does not configure) and the endpoint asked for its identity within
+``PROBE_S`` seconds: something that accepts connections but does not speak Dask (a web
+server, a silent port) fails with one line instead of hanging, and an answer that is not
+Dask's is reported as such, never as the memory error its garbage frame lengths can cause.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
+import re
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from ..errors import PbrsimError
@@ -21,6 +30,8 @@ from .sweep import SweepSpec, evaluate_point
 
 LOCAL_WORKERS = 2
 IN_PROCESS = "in-process"
+PROBE_S = 10.0
+_ADDRESS = re.compile(r"^tcp://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(?P<port>[0-9]{1,5})/?$")
 
 
 @contextmanager
@@ -37,15 +48,54 @@ def open_client(scheduler: str) -> Iterator:
         finally:
             cluster.close()
         return
-    if not scheduler.startswith(("tcp://", "tls://")):
-        raise PbrsimError(f"--scheduler: '{scheduler}' is not understood; expected 'in-process' (the default), "
-                          "'local' or a scheduler address such as tcp://host:8786")
+    address = parse_address(scheduler)
+    probe(address)
     try:
-        client = Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError) as exc:
-        raise PbrsimError(f"--scheduler: cannot connect to {scheduler} ({exc})") from None
+        client = Client(address, timeout=f"{PROBE_S:.0f}s")
+    except Exception as exc:  # whatever distributed raises, the user gets one line
+        raise PbrsimError(f"--scheduler: cannot connect to {address} ({type(exc).__name__}: {exc})") from None
     with client:
         yield client
+
+
+def parse_address(scheduler: str) -> str:
+    """``tcp://HOST:PORT`` checked (a port from 1 to 65535); anything else is one clear error."""
+    if scheduler.startswith("tls://"):
+        raise PbrsimError(f"--scheduler: '{scheduler}': tls:// needs TLS certificates, which pbrsim does not set "
+                          "up; use tcp://HOST:PORT on a trusted network, or 'local'")
+    match = _ADDRESS.match(scheduler)
+    if not scheduler.startswith("tcp://"):
+        raise PbrsimError(f"--scheduler: '{scheduler}' is not understood; expected 'in-process' (the default), "
+                          "'local' or a scheduler address such as tcp://host:8786")
+    if match is None or not 1 <= int(match["port"]) <= 65535:
+        raise PbrsimError(f"--scheduler: '{scheduler}' is not an address tcp://HOST:PORT with a port from 1 to 65535")
+    return f"tcp://{match['host']}:{int(match['port'])}"
+
+
+def probe(address: str, timeout: float = PROBE_S) -> dict:
+    """Ask the endpoint for its identity; within ``timeout`` seconds it must answer as a Dask scheduler."""
+    from distributed.comm import connect
+
+    async def ask() -> object:
+        comm = await connect(address, timeout=timeout / 2)
+        try:
+            await comm.write({"op": "identity"})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    with ThreadPoolExecutor(1) as pool:  # its own event loop, also when the caller runs one (Jupyter)
+        try:
+            reply = pool.submit(asyncio.run, asyncio.wait_for(ask(), timeout)).result()
+        except TimeoutError:
+            raise PbrsimError(f"--scheduler: {address} did not answer as a Dask scheduler within {timeout:.0f} s "
+                              "(is it a Dask scheduler's address?)") from None
+        except Exception as exc:  # refused, reset, garbage: all one line
+            raise PbrsimError(f"--scheduler: cannot talk to a Dask scheduler at {address} "
+                              f"({type(exc).__name__}: {exc or 'no details'})") from None
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        raise PbrsimError(f"--scheduler: {address} answered, but not as a Dask scheduler")
+    return reply
 
 
 def dask_runner(client, *, in_flight: int | None = None):
@@ -60,7 +110,7 @@ def dask_runner(client, *, in_flight: int | None = None):
 
         def submit(index: int, overrides: dict):
             return client.submit(_task, index, raw_future, overrides, spec.sims, spec.seed, spec.scenario,
-                                 key=f"pbrsim-point-{run_id}-{index}", pure=False)
+                                 spec.precision, spec.max_sims, key=f"pbrsim-point-{run_id}-{index}", pure=False)
 
         queue = as_completed([submit(i, o) for i, o in itertools.islice(pending, limit)])
         for future in queue:
@@ -74,8 +124,10 @@ def dask_runner(client, *, in_flight: int | None = None):
     return run
 
 
-def _task(index: int, raw: dict, overrides: dict, sims: int, seed: int, source: str) -> tuple[int, list[dict]]:
-    return index, evaluate_point(raw, overrides, sims=sims, seed=seed, source=source)
+def _task(index: int, raw: dict, overrides: dict, sims: int, seed: int, source: str, precision: tuple[str, ...] = (),
+          max_sims: int | None = None) -> tuple[int, list[dict]]:
+    return index, evaluate_point(raw, overrides, sims=sims, seed=seed, source=source, precision=precision,
+                                 max_sims=max_sims)
 
 
 @contextmanager

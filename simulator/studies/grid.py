@@ -18,6 +18,8 @@ from typing import Any
 from ..errors import ScenarioError
 from ..scenario.keypaths import parse_key_path
 
+MAX_POINTS = 1_000_000  # points in one sweep (and steps in one range)
+
 
 @dataclass(frozen=True)
 class Vary:
@@ -73,8 +75,8 @@ def parse_range(spec: str, arg: str) -> tuple:
         raise _spec_error(arg, f"range '{spec}' needs three parts LOW:HIGH:STEPS")
     low, high = _number(pieces[0], arg), _number(pieces[1], arg)
     steps = _number(pieces[2], arg)
-    if not isinstance(steps, int) or steps < 2:
-        raise _spec_error(arg, f"STEPS must be a whole number >= 2 (got {pieces[2]})")
+    if not isinstance(steps, int) or not 2 <= steps <= MAX_POINTS:
+        raise _spec_error(arg, f"STEPS must be a whole number >= 2 (and at most {MAX_POINTS:,}) (got {pieces[2]})")
     span = high - low
     if isinstance(low, int) and isinstance(high, int) and span % (steps - 1) == 0:
         return tuple(low + i * (span // (steps - 1)) for i in range(steps))
@@ -99,9 +101,23 @@ def parse_vary(arg: str) -> Vary:
     return Vary(key.strip(), values)
 
 
+def grid_size(varies: Sequence[Vary]) -> int:
+    """Number of points of the grid, known before any is built."""
+    return math.prod(len(v.values) for v in varies)
+
+
 def grid(varies: Sequence[Vary]) -> list[dict[str, Any]]:
     """Every combination of the swept values, the last key varying fastest."""
     keys = [v.key for v in varies]
     if len(set(keys)) != len(keys):
         raise ScenarioError("--vary", next(k for k in keys if keys.count(k) > 1), "is given twice", has_value=False)
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(v.values for v in varies))]
+
+
+def parse_assignment(text: str, *, option: str = "--set") -> tuple[str, Any]:
+    """``'KEY=VALUE'`` -> ``(key, value)``: the key path checked, the value read as TOML (a bare word as text)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise ScenarioError(option, text, "must look like KEY=VALUE (e.g. volume.factor_mean=0.8)", has_value=False)
+    parse_key_path(key.strip(), source=option)
+    return key.strip(), parse_value(value.strip())
