@@ -159,7 +159,7 @@ def test_yearly_return_cap_keeps_outlay_plus_capped_return(analytic_raw, impl):
     pbr[inv, 0] = 50.0    # an early receipt is held while the investor still funds costs
     pbr[inv, 3] = 300.0
     fn = cf.annual_return_cap if impl == "compiled" else cf.annual_return_cap.py_func
-    fn(m, inv, CHARITY, fee, pbr, cost)
+    fn(0.12, m.margin[inv], m.term, inv, CHARITY, fee, pbr, cost)
     owed_1 = (100.0 - 50.0) * g + 100.0           # end of month 1 (the term's last month): still owed
     owed_3 = owed_1 * g * g                        # two more months at the capped rate
     assert fee[CHARITY, :2].tolist() == [100.0, 100.0]

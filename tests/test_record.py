@@ -108,3 +108,18 @@ def test_bad_case_file_names_the_key(tmp_path):
     bad.write_text(text.replace("../tr_crc_default.toml", str(RECORD.parent / "tr_crc_default.toml")))
     with pytest.raises(ScenarioError, match=r"volume\.factor_mean"):
         load_case(bad).scenario_model()
+
+
+def test_out_folder_is_one_result_with_safe_files(tmp_path):
+    """--out writes record.csv, record.json and validation.md as one result (manifest, lock), as run does."""
+    import json
+
+    out = tmp_path / "rec"
+    args = ["record", str(RECORD), "--case", "tr_significance_trigger", "--quiet", "--out", str(out)]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert {"record.csv", "record.json", "validation.md", "manifest.json"} <= {p.name for p in out.iterdir()}
+    cases = json.loads((out / "record.json").read_text())["cases"]
+    assert [c["case"] for c in cases] == ["tr_significance_trigger"] and cases[0]["holds"]
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 2 and "--force" in again.output  # a result already there is not replaced

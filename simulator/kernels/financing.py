@@ -14,6 +14,7 @@ Every transfer books the payer with a minus and the payee with a plus (see :mod:
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from .cashflows import payee, transfer
@@ -68,7 +69,7 @@ def referral_shares(gen, m, a, share):
     for p in range(prime + 1, stop):
         share[p] = 0.0
         if kind[p] == SUBCONTRACTOR:
-            share[p] = contracted[p] * lognormal_factor(gen, terms[p, PD_REFERRAL_MEAN], terms[p, PD_REFERRAL_SD])
+            share[p] = contracted[p] * lognormal_factor(gen, terms[p, PD_REFERRAL_MEAN], terms[p, PD_REFERRAL_SD], np.nan)
             total += share[p]
     if total > 1.0:
         for p in range(prime + 1, stop):

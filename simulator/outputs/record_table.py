@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 from .._version import __version__
+from ..atomic import atomic_write
 from ..studies.record import Row
 
 WIDTHS = (26, 46, 46, 12)
@@ -88,3 +89,33 @@ def _section(row: Row) -> list[str]:
     if c.expect == "cannot_reproduce":
         lines.append(f"- **Cannot reproduce**: {c.reason}.")
     return lines + [""]
+
+
+def record_frame(rows: list[Row]):
+    """One row per case: its file, name, what happened, source, the model's figures and the verdict."""
+    import pandas as pd
+
+    return pd.DataFrame({
+        "case": [r.case.path.stem for r in rows],
+        "name": [r.case.name for r in rows],
+        "happened": [r.case.happened for r in rows],
+        "source": [r.case.source for r in rows],
+        "model": [r.outcome.model for r in rows],
+        "agree": [bool(r.outcome.agree) for r in rows],
+        "expected": [r.case.expect for r in rows],
+        "holds": [bool(r.holds) for r in rows],
+        "reason": [r.case.reason for r in rows],
+        "sims": [r.case.sims for r in rows],
+        "seed": [r.case.seed for r in rows],
+    })
+
+
+def write_record_outputs(rows: list[Row], stage: Path, *, folder: str | Path) -> list[Path]:
+    """record.csv (text cells safe in a spreadsheet), record.json and validation.md into ``stage``."""
+    from ..studies.tables import write_csv, write_json
+
+    frame = record_frame(rows)
+    doc = record_markdown(rows, folder=folder)
+    return [write_csv(frame, stage / "record.csv"),
+            write_json({"study": "record", "cases": frame.to_dict(orient="records")}, stage / "record.json"),
+            atomic_write(stage / "validation.md", lambda f: f.write(doc.encode()))]

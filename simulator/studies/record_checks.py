@@ -15,7 +15,7 @@ from scipy import stats
 
 from ..errors import ScenarioError
 from ..results import Results
-from .record import Case, Outcome, fmt_p, prob_se
+from .record_cases import Case, Outcome, fmt_p, prob_se
 
 Z = 4.0  # model-vs-exact tolerance in standard errors
 
