@@ -135,6 +135,17 @@ def test_service_credits_come_at_their_chance(analytic_raw):
     assert abs(months.sum() / n - 0.25) < 4 * np.sqrt(0.25 * 0.75 / n)
 
 
+
+def test_default_ships_service_credits_as_a_preset():
+    """tr_crc_default.toml: the default run has none (its draws unchanged); --stress service_credits adds them."""
+    from simulator.scenario.loading import load_stressed
+
+    plain, _ = load_stressed(SCENARIOS / "tr_crc_default.toml")
+    credits, _ = load_stressed(SCENARIOS / "tr_crc_default.toml", ["service_credits"])
+    assert plain.areas[0].payment.fee_for_service.service_credits.monthly_probability == 0.0
+    sc = credits.areas[0].payment.fee_for_service.service_credits
+    assert (sc.monthly_probability, sc.share_of_fee) == (0.10, 0.02)
+
 @pytest.mark.parametrize("basis", ["per_case", "per_month"])
 def test_no_band_no_reconciliation(analytic_raw, basis):
     """volume_band unset: a fee never follows volume, even a per-month one (0.1.0 reconciled every shortfall)."""

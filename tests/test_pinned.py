@@ -3,7 +3,7 @@
 ``tests/pinned/figures_0.1.0.json`` was written by ``scripts/pin_figures.py`` on pbrsim 0.1.0;
 ``figures_issue10.json`` after the record's deliberate model changes (issue 10: the MAP caps a
 year's total outcome payments, deferred fees and clawbacks key off a cohort meeting its
-target, no volume band unless set, the TR scenarios' frequency baseline not case-mix adjusted
+target, no volume band unless set, the TR scenarios' frequency baseline not case-mix adjusted,
 the Doncaster and Peterborough scenarios rebuilt to the record;
 see CHANGELOG.md). A refactor, a speed-up or a new output must leave every figure and array
 digest unchanged; only a deliberate model change may alter them, and then it writes a new pin
