@@ -28,6 +28,22 @@ def model(raw, **keys):
     return build_model_arrays(scenario_from_dict(raw))[0]
 
 
+def settle_prime(fn, m, *books_and_out):
+    """fin.prime_settlement for area 0's prime of ``m`` (the kernel takes arrays, not the record)."""
+    p = m.area_prime[0]
+    fn(p, m.financing[p], m.upfront_share[p], m.clawback_share[p], m.cohort_pay, *books_and_out)
+
+
+def referrals(gen, m, share):
+    return fin.referral_shares(gen, m.area_prime[0], m.area_stop[0], m.caseload_share, m.party_kind, m.party_design,
+                               share)
+
+
+def credits(gen, m, fee, commissioner):
+    fin.service_credits(gen, m.design[0], m.area_prime[0], m.ffs_monthly[0], m.learning[0], m.month_year, m.term,
+                        m.ffs_lag, fee, commissioner)
+
+
 def books(m):
     n_p, n_c = len(m.party_kind), len(m.cohort_start)
     return np.zeros((n_p, m.n_months)), np.zeros(m.n_months), np.zeros((n_p, n_c)), np.zeros((n_p, n_c))
@@ -45,7 +61,7 @@ def test_prime_upfront_share_holds_back_its_fee_per_cohort(analytic_raw):
     assert deferred[PRIME, 0] == pytest.approx(9 * 10_000.0)           # 20% held for cohort 0's 9 months
     pbr, met = np.zeros_like(fee), np.zeros(len(m.cohort_start), dtype=np.bool_)
     met[0] = True
-    fin.prime_settlement(m, 0, met, pbr, commissioner, deferred, received, np.zeros(len(met)))
+    settle_prime(fin.prime_settlement, m, met, pbr, commissioner, deferred, received, np.zeros(len(met)))
     assert pbr[PRIME, m.cohort_pay[0]] == pytest.approx(90_000.0)       # paid when cohort 0 meets its target
     assert pbr[PRIME, m.cohort_pay[1]] == 0.0                           # cohort 1 missed: forfeited
 
@@ -61,7 +77,7 @@ def test_prime_clawback_repays_a_share_of_the_cohorts_fees(analytic_raw, impl):
     met[1] = True
     settle = fin.prime_settlement if impl == "compiled" else fin.prime_settlement.py_func
     before = commissioner.copy()
-    settle(m, 0, met, pbr, commissioner, deferred, received, claw)
+    settle_prime(settle, m, met, pbr, commissioner, deferred, received, claw)
     assert claw[0] == pytest.approx(0.1 * 9 * 50_000.0) and claw[1] == 0.0
     assert pbr[PRIME, m.cohort_pay[0]] == pytest.approx(-45_000.0)
     assert commissioner[m.cohort_pay[0]] - before[m.cohort_pay[0]] == pytest.approx(-45_000.0)
@@ -82,13 +98,13 @@ def test_referral_shares_fixed_factor_and_overflow(analytic_raw):
     gen = np.random.default_rng(1)
     m = model(analytic_raw, supply_chain__subcontractors__0__referral_factor_mean=0.39)
     share = np.zeros(len(m.party_kind))
-    fin.referral_shares(gen, m, 0, share)
+    referrals(gen, m, share)
     assert share[CHARITY] == pytest.approx(0.2 * 0.39) and share[PRIME] == pytest.approx(1 - 0.078)
     m = model(analytic_raw, supply_chain__subcontractors__0__referral_factor_mean=6.0)  # 120% of all cases
-    fin.referral_shares(gen, m, 0, share)
+    referrals(gen, m, share)
     assert share[CHARITY] == pytest.approx(1.0) and share[PRIME] == pytest.approx(0.0)
     state = gen.bit_generator.state
-    fin.referral_shares(gen, model(analytic_raw), 0, share)  # no referral risk: no draw at all
+    referrals(gen, model(analytic_raw), share)  # no referral risk: no draw at all
     assert gen.bit_generator.state == state and share[CHARITY] == 0.2
 
 
@@ -99,7 +115,8 @@ def test_actual_share_moves_the_charitys_fees_not_its_fixed_costs(analytic_raw):
     scheduled = fee.copy()
     share = m.caseload_share.copy()
     share[CHARITY], share[PRIME] = 0.1, 0.9  # half the referrals it was contracted for
-    fin.rescale_fee_shares(m, 0, share, fee, deferred, received, scheduled)
+    fin.rescale_fee_shares(0, m.area_stop[0], m.caseload_share, m.party_kind, m.investor_of, share, fee, deferred, received,
+                           scheduled)
     assert fee[CHARITY, 1] == pytest.approx(4_000.0) and fee[PRIME, 1] == pytest.approx(46_000.0)
     assert deferred[CHARITY, 0] == pytest.approx(9 * 1_000.0) and received[CHARITY, 0] == pytest.approx(9 * 4_000.0)
     assert fee.sum(axis=0) == pytest.approx(scheduled.sum(axis=0))  # money only moved between them
@@ -114,13 +131,13 @@ def test_actual_share_moves_the_charitys_fees_not_its_fixed_costs(analytic_raw):
 def test_service_credits_cut_the_months_that_fail(analytic_raw):
     m = model(analytic_raw, payment__fee_for_service__service_credits={"monthly_probability": 1.0, "share_of_fee": 0.02})
     fee, commissioner = np.zeros((len(m.party_kind), m.n_months)), np.zeros(m.n_months)
-    fin.service_credits(np.random.default_rng(0), m, 0, fee, commissioner)
+    credits(np.random.default_rng(0), m, fee, commissioner)
     assert commissioner[1] == pytest.approx(-1_000.0) and fee[PRIME, 1] == pytest.approx(-1_000.0)
     assert commissioner.sum() == pytest.approx(-1_000.0 * m.term)
     m = model(analytic_raw)  # none set: no draws, nothing cut
     gen = np.random.default_rng(0)
     state = gen.bit_generator.state
-    fin.service_credits(gen, m, 0, fee, commissioner)
+    credits(gen, m, fee, commissioner)
     assert gen.bit_generator.state == state
 
 

@@ -17,7 +17,12 @@ from .records import CLAWBACK_FIN, PD_CAP_ANNUAL
 @njit(cache=True)
 def payee(m, p):
     """Where money for subcontractor ``p`` goes: its investor if it has one."""
-    j = m.investor_of[p]
+    return payee_of(m.investor_of, p)
+
+
+@njit(cache=True)
+def payee_of(investor_of, p):
+    j = investor_of[p]
     return j if j >= 0 else p
 
 

@@ -145,6 +145,14 @@ def pbr_terms(m, a, bin_target, freq_target):
 
 
 @njit(cache=True)
+def with_targets(t, bin_target, freq_target):
+    """``t`` with other targets (the pooled trigger's), built from scalars: no second read of ``m``."""
+    return PbrTerms(t.stretch, t.z, bin_target, t.bin_rate, t.bin_ded, freq_target, t.freq_rate, t.freq_ded,
+                    t.deductions, t.hurdle, t.per_reoffender, t.cap_per_offender, t.collar_per_offender, t.bin_adj,
+                    t.freq_adj, t.bin_on, t.freq_on)
+
+
+@njit(cache=True)
 def cohort_terms(m, a, c):
     """Cohort ``c``'s contract year, rate scale, its year's PbR pot (GBP, MAP - fee) and stretch."""
     year = m.month_year[m.cohort_start[c]]
@@ -269,7 +277,7 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
     paid = cap_cohorts(net_c, terms_table[:, 0], terms_table[:, 2], total_cap)
     pbr_out[:] = net_c
     if pooled:
-        pooled_terms = pbr_terms(m, a, design[D_POOLED_BIN], design[D_POOLED_FREQ])
+        pooled_terms = with_targets(terms, design[D_POOLED_BIN], design[D_POOLED_FREQ])
         last = terms_table[len(starts) - 1]
         top = within_cap(pooled_top_up(pooled_settlement(pooled_terms, int(last[0]), last[1], pool), paid), total_cap,
                          paid)

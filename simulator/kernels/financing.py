@@ -17,28 +17,30 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .cashflows import payee, transfer
+from .cashflows import payee_of, transfer
 from .outcomes import lognormal_factor
 from .records import CLAWBACK_FIN, D_CREDIT_PROB, D_CREDIT_SHARE, PD_REFERRAL_MEAN, PD_REFERRAL_SD, SUBCONTRACTOR
 
 
 @njit(cache=True)
-def prime_settlement(m, a, met_c, pbr, commissioner, deferred, received, clawback_out):
+def prime_settlement(prime, kind, upfront, claw_share, pay, met_c, pbr, commissioner, deferred, received,
+                     clawback_out):
     """At each cohort's settlement: the prime's held-back fee if the cohort met its target, or
-    its clawback (a share of the fee it received for the cohort's months) if it missed.
+    its clawback (``claw_share`` of the fee it received for the cohort's months) if it missed.
 
-    ``clawback_out``: this simulation's row of clawbacks per cohort (GBP repaid, >= 0).
+    ``prime``: its party index; ``kind``, ``upfront``: its financing and upfront share;
+    ``pay``: each cohort's settlement month; ``clawback_out``: this simulation's row of
+    clawbacks per cohort (GBP repaid, >= 0). Arrays and scalars only, not the model record:
+    every function that takes the record adds to the simulation kernel's compile time.
     """
-    prime = m.area_prime[a]
-    clawback = m.financing[prime] == CLAWBACK_FIN
-    if not clawback and m.upfront_share[prime] >= 1.0:
+    clawback = kind == CLAWBACK_FIN
+    if not clawback and upfront >= 1.0:
         return  # nothing held back, nothing at risk: the common case costs nothing
-    share, pay = m.clawback_share[prime], m.cohort_pay
     for c in range(len(met_c)):
         if met_c[c]:
             amount = deferred[prime, c]
         elif clawback:
-            amount = -share * received[prime, c]
+            amount = -claw_share * received[prime, c]
             clawback_out[c] = -amount
         else:
             continue
@@ -48,16 +50,14 @@ def prime_settlement(m, a, met_c, pbr, commissioner, deferred, received, clawbac
 
 
 @njit(cache=True)
-def referral_shares(gen, m, a, share):
-    """This simulation's share of cases for area ``a``'s parties (``share`` filled in place);
-    True when they differ from the contracted shares.
+def referral_shares(gen, prime, stop, contracted, kind, terms, share):
+    """This simulation's share of cases for the parties ``prime`` to ``stop - 1`` of one area
+    (``share`` filled in place); True when they differ from the ``contracted`` shares.
 
     A subcontractor gets its contracted share times a lognormal factor (mean and log-scale sd
-    ``PD_REFERRAL_*``; drawn only when the sd is positive); if the shares would add up to more
-    than all the cases they are scaled down together; the prime delivers the rest.
+    ``terms[p, PD_REFERRAL_*]``; drawn only when the sd is positive); if the shares would add up
+    to more than all the cases they are scaled down together; the prime delivers the rest.
     """
-    prime, stop, contracted, kind, terms = m.area_prime[a], m.area_stop[a], m.caseload_share, m.party_kind, \
-        m.party_design
     risky = False
     for p in range(prime, stop):
         share[p] = contracted[p]
@@ -80,16 +80,15 @@ def referral_shares(gen, m, a, share):
 
 
 @njit(cache=True)
-def rescale_fee_shares(m, a, share, fee, deferred, received, scheduled_fee):
+def rescale_fee_shares(prime, stop, contracted, kind, investor_of, share, fee, deferred, received, scheduled_fee):
     """Move the monthly fees a subcontractor was scheduled at its contracted share to its actual
     share: the prime passes down (actual / contracted - 1) times more, and the fees it holds
     or has paid per cohort scale the same way. ``scheduled_fee``: the fees before this run."""
-    prime = m.area_prime[a]
-    for p in range(prime + 1, m.area_stop[a]):
-        if m.party_kind[p] != SUBCONTRACTOR or m.caseload_share[p] <= 0.0 or share[p] == m.caseload_share[p]:
+    for p in range(prime + 1, stop):
+        if kind[p] != SUBCONTRACTOR or contracted[p] <= 0.0 or share[p] == contracted[p]:
             continue
-        ratio = share[p] / m.caseload_share[p]
-        dst = payee(m, p)
+        ratio = share[p] / contracted[p]
+        dst = payee_of(investor_of, p)
         for mo in range(fee.shape[1]):
             if scheduled_fee[dst, mo] != 0.0:
                 transfer(fee, prime, dst, mo, (ratio - 1.0) * scheduled_fee[dst, mo])
@@ -99,15 +98,15 @@ def rescale_fee_shares(m, a, share, fee, deferred, received, scheduled_fee):
 
 
 @njit(cache=True)
-def service_credits(gen, m, a, fee, commissioner):
-    """Performance penalties: each term month fails with ``credit_prob`` and its fee (paid in
-    arrears) is cut by ``credit_share``; the prime bears the cut. Draws only when set."""
-    prob, cut = m.design[a, D_CREDIT_PROB], m.design[a, D_CREDIT_SHARE]
+def service_credits(gen, design, prime, monthly_fee, learning, month_year, term, lag, fee, commissioner):
+    """Performance penalties: each of the ``term`` months fails with ``design[D_CREDIT_PROB]`` and
+    its fee (``monthly_fee`` less the learning-curve discount, paid ``lag`` months in arrears) is
+    cut by ``design[D_CREDIT_SHARE]``; the prime bears the cut. Draws only when set."""
+    prob, cut = design[D_CREDIT_PROB], design[D_CREDIT_SHARE]
     if prob <= 0.0 or cut <= 0.0:
         return
-    prime = m.area_prime[a]
-    for mo in range(m.term):
+    for mo in range(term):
         if gen.random() < prob:
-            amount = cut * m.ffs_monthly[a] * (1.0 - m.learning[a]) ** m.month_year[mo]
-            fee[prime, mo + m.ffs_lag] -= amount
-            commissioner[mo + m.ffs_lag] -= amount
+            amount = cut * monthly_fee * (1.0 - learning) ** month_year[mo]
+            fee[prime, mo + lag] -= amount
+            commissioner[mo + lag] -= amount

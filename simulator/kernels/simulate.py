@@ -126,14 +126,18 @@ def simulate_one(gen, m, s, out, w, keep_monthly, keep_components, individual):
     for a in range(len(m.area_prime)):
         draw_volumes(gen, m, a, w.vol, s)
         draw_baselines(gen, m, a, w.base_rate, w.base_mu, s)
-        if referral_shares(gen, m, a, w.share):
-            rescale_fee_shares(m, a, w.share, w.fee, w.deferred, w.received, w.schedule.fee)
+        prime, stop = m.area_prime[a], m.area_stop[a]
+        if referral_shares(gen, prime, stop, m.caseload_share, m.party_kind, m.party_design, w.share):
+            rescale_fee_shares(prime, stop, m.caseload_share, m.party_kind, m.investor_of, w.share, w.fee, w.deferred,
+                               w.received, w.schedule.fee)
         simulate_area_cohorts(gen, m, a, w.vol, w.base_rate, w.base_mu, shift - effect_bin, shift, effect_freq, s, out,
                               w.net_c, w.met_c, individual, w.tables, w.terms[a], w.pool, effect_z)
-        service_credits(gen, m, a, w.fee, commissioner)
+        service_credits(gen, m.design[a], prime, m.ffs_monthly[a], m.learning[a], m.month_year, m.term, m.ffs_lag, w.fee,
+                        commissioner)
         volume_band(m, a, w.vol, w.share, w.fee, commissioner, w.deferred, w.received)
         foundation_and_settlement(m, a, w.net_c, w.adv, w.pbr, commissioner, w.adv_c)
-        prime_settlement(m, a, w.met_c, w.pbr, commissioner, w.deferred, w.received, out.cohort_clawback[s, a])
+        prime_settlement(prime, m.financing[prime], m.upfront_share[prime], m.clawback_share[prime], m.cohort_pay, w.met_c,
+                         w.pbr, commissioner, w.deferred, w.received, out.cohort_clawback[s, a])
         pass_down_outcomes(m, a, w.net_c, w.met_c, w.share, w.pbr, w.deferred, w.received)
         delivery_costs(m, a, w.vol, w.share, w.cost)
         investor_funding(m, a, w.fee, w.pbr, w.cost)
