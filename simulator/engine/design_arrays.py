@@ -32,7 +32,9 @@ def design_fields(areas: list[Area]) -> dict:
     design = np.zeros((len(areas), r.N_DESIGN))
     for name, column in _DESIGN_COLUMNS.items():
         design[:, column] = columns[name]
-    return {"design": design, "outcome_tables": _outcome_tables(areas), **_segment_design_fields(areas)}
+    used = any(a.payment.ladder or a.payment.rate_card or a.payment.pbr.pooled or a.baseline.control for a in areas)
+    return {"design": design, "outcome_tables": _outcome_tables(areas) if used else None,
+            **_segment_design_fields(areas)}
 
 
 def _col(areas: list[Area], fn) -> np.ndarray:

@@ -182,7 +182,7 @@ def cohort_size(vol, start, length):
 
 @njit(cache=True)
 def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, national_points, effect_freq, s, out,
-                          net_c, met_c, individual, tables, terms_table, pool, effect_z):
+                          net_c, met_c, individual, tables, terms_table, pool, effect_z, designs):
     """Draw every cohort of area ``a`` and settle its PbR; fills ``net_c`` (GBP) and ``met_c``.
 
     ``shift_points``: the treated cohorts' shift (national shock less the effect);
@@ -191,6 +191,9 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
     ``terms_table``: this area's rows of :func:`cohort_terms_table`; ``pool``: scratch for a
     pooled trigger's sums (:func:`~.designs.pooled_sums`).
     ``effect_z``: this simulation's standard normal for the per-segment effect bought by spend.
+    ``designs``: ``m.outcome_tables``, or None when no area has a ladder, rate card, pooled trigger
+    or control group; numba then prunes every ``if designs is not None`` branch, so contracts
+    without them compile none of that code.
 
     Then each cohort's net is limited by what is left of its year's pot (MAP - fee) and of the
     contract's total cap (:func:`~.designs.cap_cohorts`); a pooled trigger tops up the last
@@ -204,11 +207,9 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
     spread, centres = m.seg_spread[a], m.seg_centre[a]
     seg_points, seg_sd = m.seg_effect_points[a], m.seg_effect_sd[a]
     starts, lengths, n_seg = m.cohort_start, m.cohort_len, m.n_segments[a]
-    design, outcome, given = m.design[a], m.outcome_tables[a], m.given
+    design, given = m.design[a], m.given
     trend, shock_sd, ratio, total_cap = m.trend_per_year, m.cohort_shock_sd, design[D_CONTROL_RATIO], design[D_TOTAL_CAP]
-    ladder_kind, falls, amounts, per_offender = int(design[D_LADDER_KIND]), outcome[T_FALLS], outcome[T_AMOUNTS], \
-        design[D_LADDER_PER_OFFENDER] > 0.0
-    card_n, prices, probs = int(design[D_CARD_N]), outcome[T_PRICES], outcome[T_CHANCES]
+    ladder_kind, per_offender, card_n = int(design[D_LADDER_KIND]), design[D_LADDER_PER_OFFENDER] > 0.0, int(design[D_CARD_N])
     n_out, pbr_out, bin_out = out.cohort_n[s, a], out.cohort_pbr[s, a], out.cohort_binary[s, a]
     freq_out, base_bin_out, base_freq_out = out.cohort_frequency[s, a], out.cohort_base_binary[s, a], \
         out.cohort_base_frequency[s, a]
@@ -231,8 +232,9 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
         n = r_tot = o_tot = 0
         a_bin = a_off = a_sq = 0.0  # baseline sums over the cohort's mix ...
         h_bin, h_off, h_sq = hist_fixed  # ... and per offender over the historic mix (redone with a control)
-        if ratio > 0.0:
-            h_bin = h_off = h_sq = 0.0
+        if designs is not None:
+            if ratio > 0.0:
+                h_bin = h_off = h_sq = 0.0
         for g in range(n_seg):
             n_g = int(round(size * share[g]))
             p = clip_rate(rate[g] + (shock - segment_effect(seg_points[g], seg_sd[g], effect_z)) / 100.0)
@@ -246,13 +248,14 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
             r_tot += r
             o_tot += o
             b, bm = base_rate[g], base_mu[g]
-            if ratio > 0.0:
-                if n_g > 0:
-                    state, b, bm = estimated_rates(gen, state, max(1, int(round(ratio * n_g))),
-                                                   clip_rate(rate[g] + national / 100.0), mu_row[g], alpha[g])
-                h_bin += hist[g] * b
-                h_off += hist[g] * b * bm
-                h_sq += hist[g] * b * (count_variance(bm, alpha[g]) + bm ** 2)
+            if designs is not None:
+                if ratio > 0.0:
+                    if n_g > 0:
+                        state, b, bm = estimated_rates(gen, state, max(1, int(round(ratio * n_g))),
+                                                       clip_rate(rate[g] + national / 100.0), mu_row[g], alpha[g])
+                    h_bin += hist[g] * b
+                    h_off += hist[g] * b * bm
+                    h_sq += hist[g] * b * (count_variance(bm, alpha[g]) + bm ** 2)
             a_bin += n_g * b
             a_off += n_g * b * bm
             a_sq += n_g * b * (count_variance(bm, alpha[g]) + bm ** 2)
@@ -261,12 +264,16 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
         row = terms_table[c]
         ct = CohortTerms(int(row[0]), row[1], row[2], row[3])
         other, other_met = 0.0, False
-        if ladder_kind != LADDER_NONE or card_n > 0:
-            state, other, other_met = cohort_designs(terms, ct, state, ladder_kind, falls, amounts, per_offender, card_n,
-                                                     prices, probs, n, r_tot, o_tot, e_bin, f_bin, e_off, e_sq)
+        if designs is not None:
+            if ladder_kind != LADDER_NONE or card_n > 0:
+                t = designs[a]
+                state, other, other_met = cohort_designs(terms, ct, state, ladder_kind, t[T_FALLS], t[T_AMOUNTS],
+                                                         per_offender, card_n, t[T_PRICES], t[T_CHANCES], n, r_tot,
+                                                         o_tot, e_bin, f_bin, e_off, e_sq)
         net_c[c], met_c[c] = settle(terms, ct, n, r_tot, o_tot, e_bin, f_bin, e_off, e_sq, other, other_met)
-        if pooled:
-            add_to_pool(pool, n, r_tot, o_tot, e_bin, f_bin, e_off, e_sq, ct.stretch_factor)
+        if designs is not None:
+            if pooled:
+                add_to_pool(pool, n, r_tot, o_tot, e_bin, f_bin, e_off, e_sq, ct.stretch_factor)
         n_out[c] = n
         met_out[c] = met_c[c]
         if n > 0:
@@ -276,13 +283,14 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
             base_freq_out[c] = e_off / n * ct.stretch_factor
     paid = cap_cohorts(net_c, terms_table[:, 0], terms_table[:, 2], total_cap)
     pbr_out[:] = net_c
-    if pooled:
-        pooled_terms = with_targets(terms, design[D_POOLED_BIN], design[D_POOLED_FREQ])
-        last = terms_table[len(starts) - 1]
-        top = within_cap(pooled_top_up(pooled_settlement(pooled_terms, int(last[0]), last[1], pool), paid), total_cap,
-                         paid)
-        net_c[len(starts) - 1] += top
-        out.pooled_pbr[s, a] = top
+    if designs is not None:
+        if pooled:
+            pooled_terms = with_targets(terms, design[D_POOLED_BIN], design[D_POOLED_FREQ])
+            last = terms_table[len(starts) - 1]
+            top = within_cap(pooled_top_up(pooled_settlement(pooled_terms, int(last[0]), last[1], pool), paid),
+                             total_cap, paid)
+            net_c[len(starts) - 1] += top
+            out.pooled_pbr[s, a] = top
 
 
 @njit(cache=True)

@@ -131,7 +131,9 @@ class ModelArrays(NamedTuple):
     # takes it, and 30 more fields doubled the cold compile time.
     design: np.ndarray  # (A, N_DESIGN) per-area design terms, columns D_* below
     party_design: np.ndarray  # (P, N_PARTY_DESIGN) per-party terms, columns PD_* below
-    outcome_tables: np.ndarray  # (A, 4, W): ladder [T_FALLS] falls (inf-padded), [T_AMOUNTS] payments;
+    # None when no area has a ladder, rate card, pooled trigger or control group: the kernels then
+    # compile without that code (numba prunes `if designs is not None` on a None argument)
+    outcome_tables: np.ndarray | None  # (A, 4, W): ladder [T_FALLS] falls (inf-padded), [T_AMOUNTS] payments;
     #                             rate card [T_PRICES] price per person, [T_CHANCES] chance (or NO_REOFFENCE)
     seg_hist_share: np.ndarray  # (A, G) the historic cohort's case mix
     seg_centre: np.ndarray  # (A, G, CENTRE_GRID) logit centres keeping binary_rate the mean personal risk

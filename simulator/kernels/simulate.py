@@ -131,7 +131,7 @@ def simulate_one(gen, m, s, out, w, keep_monthly, keep_components, individual):
             rescale_fee_shares(prime, stop, m.caseload_share, m.party_kind, m.investor_of, w.share, w.fee, w.deferred,
                                w.received, w.schedule.fee)
         simulate_area_cohorts(gen, m, a, w.vol, w.base_rate, w.base_mu, shift - effect_bin, shift, effect_freq, s, out,
-                              w.net_c, w.met_c, individual, w.tables, w.terms[a], w.pool, effect_z)
+                              w.net_c, w.met_c, individual, w.tables, w.terms[a], w.pool, effect_z, m.outcome_tables)
         service_credits(gen, m.design[a], prime, m.ffs_monthly[a], m.learning[a], m.month_year, m.term, m.ffs_lag, w.fee,
                         commissioner)
         volume_band(m, a, w.vol, w.share, w.fee, commissioner, w.deferred, w.received)
