@@ -21,7 +21,23 @@ import numba
 import numpy as np
 
 import simulator
-from simulator.kernels.records import ModelArrays
+from simulator.engine.risk_spread import solve_centres
+from simulator.kernels.records import (
+    D_BIN_ADJ,
+    D_BIN_ON,
+    D_CARD_N,
+    D_CONTROL_RATIO,
+    D_CREDIT_PROB,
+    D_CREDIT_SHARE,
+    D_FREQ_ADJ,
+    D_FREQ_ON,
+    D_LADDER_KIND,
+    D_POOLED,
+    D_TOTAL_CAP,
+    PD_REFERRAL_MEAN,
+    PD_REFERRAL_SD,
+    ModelArrays,
+)
 
 RATE_FLOOR = 1e-6
 _INTERPRETED = "_pbrsim_interpreted_kernels"
@@ -78,8 +94,9 @@ def _individual_totals(rng, n, p, mu, alpha, spread):
     """The same totals drawn offender by offender, vectorised over all offenders at once."""
     cells = np.repeat(np.arange(n.size), n.ravel())
     p_i = p.ravel()[cells]
-    if spread > 0:
-        p_i = 1.0 / (1.0 + np.exp(-(np.log(p_i / (1.0 - p_i)) + spread * rng.standard_normal(cells.size))))
+    if spread > 0:  # personal risks centred so that their mean is the cell's rate
+        centre = solve_centres(p.ravel(), spread)[cells]
+        p_i = 1.0 / (1.0 + np.exp(-(centre + spread * rng.standard_normal(cells.size))))
     reoffended = rng.random(cells.size) < p_i
     who = cells[reoffended]
     extra_mean = np.broadcast_to(mu - 1.0, n.shape).ravel()[who]
@@ -124,6 +141,7 @@ def _cohort_sums(rng, m, a, vol, base_rate, base_mu, shift, effect_freq, individ
     n = np.zeros((sims, n_c), dtype=np.int64)
     r_tot, o_tot = np.zeros_like(n), np.zeros_like(n)
     e_bin, e_off, e_sq = np.zeros((sims, n_c)), np.zeros((sims, n_c)), np.zeros((sims, n_c))
+    h_bin, h_off, h_sq = np.zeros((sims, n_c)), np.zeros((sims, n_c)), np.zeros((sims, n_c))  # historic mix
     for g in range(m.n_segments[a]):
         n_g = np.rint(size * m.seg_share[a, g]).astype(np.int64)
         p = np.clip(m.seg_rate[a, g] + shock / 100.0, RATE_FLOOR, 1.0 - RATE_FLOOR)
@@ -141,7 +159,11 @@ def _cohort_sums(rng, m, a, vol, base_rate, base_mu, shift, effect_freq, individ
         e_off += n_g * br * bm
         var = (bm - 1.0) + alpha * (bm - 1.0) ** 2
         e_sq += n_g * br * (var + bm**2)
-    return n, r_tot, o_tot, e_bin, e_off, e_sq
+        hs = m.seg_hist_share[a, g]
+        h_bin, h_off, h_sq = h_bin + hs * br, h_off + hs * br * bm, h_sq + hs * br * (var + bm**2)
+    binary = e_bin if m.design[a, D_BIN_ADJ] else n * h_bin
+    freq = (e_bin, e_off, e_sq) if m.design[a, D_FREQ_ADJ] else (n * h_bin, n * h_off, n * h_sq)
+    return n, r_tot, o_tot, binary, *freq
 
 
 def _measure(diff, threshold, pay, deduct, units, pay_ok, deductions):
@@ -150,8 +172,9 @@ def _measure(diff, threshold, pay, deduct, units, pay_ok, deductions):
     return np.where(paid, pay * diff * units, np.where(deducted, deduct * diff * units, 0.0))
 
 
-def _settle(m, a, n, r, o, e_bin, e_off, e_sq):
-    """Net PbR per simulation and cohort (GBP): the same rules as ``kernels.cohorts.settle``."""
+def _settle(m, a, n, r, o, e_bin, f_bin, e_off, e_sq):
+    """(net PbR, target met) per simulation and cohort: the rules of ``kernels.cohorts.settle``,
+    then each year's pot (MAP - fee) shared by that year's cohorts in order."""
     year = m.month_year[m.cohort_start]
     scale = m.rate_scale_year[a, year]
     factor = (1.0 - m.stretch[a]) ** year
@@ -161,27 +184,37 @@ def _settle(m, a, n, r, o, e_bin, e_off, e_sq):
         base = e_bin / nn * factor
         actual = r / nn
         se = np.sqrt(base * (1.0 - base) / nn)
-        binary = _measure(base - actual, z * se + m.bin_target[a], m.bin_rate[a] * scale * 100.0,
+        threshold = z * se + m.bin_target[a]
+        binary = _measure(base - actual, threshold, m.bin_rate[a] * scale * 100.0,
                           m.bin_ded[a] * scale * 100.0, n, True, m.deductions[a])
         hurdle_met = (not m.hurdle[a]) | (actual <= base)
         if m.freq_per_reoffender[a]:
-            eb = np.maximum(e_bin, 1e-300)
-            base_f = np.where(e_bin > 0, e_off / eb * factor, 0.0)
-            var = np.where(e_bin > 0, e_sq / eb - (e_off / eb) ** 2, 0.0)
+            eb = np.maximum(f_bin, 1e-300)
+            base_f = np.where(f_bin > 0, e_off / eb * factor, 0.0)
+            var = np.where(f_bin > 0, e_sq / eb - (e_off / eb) ** 2, 0.0)
             actual_f = np.where(r > 0, o / np.maximum(r, 1), 0.0)
-            units, se_f = r, np.sqrt(np.maximum(var, 0.0) / np.maximum(e_bin, 1.0))
+            units, se_f = r, np.sqrt(np.maximum(var, 0.0) / np.maximum(f_bin, 1.0))
         else:
             base_f = e_off / nn * factor
             var = e_sq / nn - (e_off / nn) ** 2
             actual_f = o / nn
             units, se_f = n, np.sqrt(np.maximum(var, 0.0) / nn)
-        freq = _measure(base_f - actual_f, z * se_f + m.freq_target[a] * base_f, m.freq_rate[a] * scale,
+        f_threshold = z * se_f + m.freq_target[a] * base_f
+        freq = _measure(base_f - actual_f, f_threshold, m.freq_rate[a] * scale,
                         m.freq_ded[a] * scale, units, hurdle_met, m.deductions[a])
-    cap = np.minimum(m.cap_per_offender[a] * n, m.pot_year[a, year] * m.cohort_len / 12.0)
-    collar = m.collar_per_offender[a] * n
+        met = ((m.design[a, D_BIN_ON] > 0) & (base - actual > threshold)) | \
+            ((m.design[a, D_FREQ_ON] > 0) & hurdle_met & (base_f - actual_f > f_threshold))
+    cap, collar = m.cap_per_offender[a] * n, m.collar_per_offender[a] * n
     total = binary + freq
-    net = np.where(total > cap, cap, np.where(total < -collar, -collar, total))
-    return np.where(n > 0, net, 0.0)
+    net = np.where(n > 0, np.where(total > cap, cap, np.where(total < -collar, -collar, total)), 0.0)
+    months = np.minimum(12, m.term - 12 * year)
+    pot, paid = m.pot_year[a, year] * months / 12.0, np.zeros(len(net))
+    for c in range(net.shape[1]):
+        if c == 0 or year[c] != year[c - 1]:
+            paid[:] = 0.0
+        net[:, c] = np.minimum(net[:, c], pot[c] - paid)
+        paid += net[:, c]
+    return net, met & (n > 0)
 
 
 def _subcontractors(m, a):
@@ -221,7 +254,7 @@ def _fees(m, a, vol, fee, com, deferred, received):
     actual = np.zeros((sims, n_years))
     np.add.at(actual.T, m.month_year[:m.term], vol.T)
     counted = np.bincount(m.month_year[:m.term], minlength=n_years)
-    for y in range(n_years):
+    for y in range(n_years if np.isfinite(m.band[a]) else 0):  # no band set: no reconciliation
         contracted = m.vol_contracted[a] * counted[y]
         upper, lower = contracted * (1.0 + m.band[a]), contracted * (1.0 - m.band[a])
         edge_hi = contracted if m.band_to_actual[a] else upper
@@ -233,7 +266,7 @@ def _fees(m, a, vol, fee, com, deferred, received):
         _pay_fee(m, a, m.year_end_month[y], cohort, adjust, fee, com, deferred, received)
 
 
-def _settlements(m, a, net, adv, pbr, com, deferred, received):
+def _settlements(m, a, net, met, adv, pbr, com, deferred, received):
     """Foundation advances, cohort settlements net of advances, and what passes down the chain."""
     prime = m.area_prime[a]
     adv_c = np.zeros(len(m.cohort_start))
@@ -249,11 +282,10 @@ def _settlements(m, a, net, adv, pbr, com, deferred, received):
     for p in _subcontractors(m, a):
         dst = m.investor_of[p] if m.investor_of[p] >= 0 else p
         for c, month in enumerate(m.cohort_pay):
-            up = m.upside_share[p] * m.caseload_share[p] * (1.0 - m.mgmt_fee[p]) * net[:, c] + deferred[:, p, c]
-            down = m.deduction_share[p] * m.caseload_share[p] * net[:, c]
-            if m.financing[p] == 1:
-                down = down - m.clawback_share[p] * received[:, p, c]
-            amount = np.where(net[:, c] > 0.0, up, down)
+            share = np.where(net[:, c] > 0.0, m.upside_share[p] * (1.0 - m.mgmt_fee[p]), m.deduction_share[p])
+            amount = share * m.caseload_share[p] * net[:, c]
+            clawback = -m.clawback_share[p] * received[:, p, c] if m.financing[p] == 1 else 0.0
+            amount = amount + np.where(met[:, c], deferred[:, p, c], clawback)
             pbr[:, prime, month] -= amount
             pbr[:, dst, month] += amount
 
@@ -284,10 +316,20 @@ def _balances(m, fee, adv, pbr, cost):
     return npv, peak, lowest
 
 
+def _uses_record_designs(m: ModelArrays) -> bool:
+    prime = m.area_prime
+    d, pd = m.design, m.party_design
+    return bool(np.any(d[:, [D_LADDER_KIND, D_CARD_N, D_POOLED, D_CONTROL_RATIO]]) or np.any(np.isfinite(d[:, D_TOTAL_CAP]))
+                or np.any(d[:, D_CREDIT_PROB] * d[:, D_CREDIT_SHARE]) or np.any(m.upfront_share[prime] < 1.0)
+                or np.any(m.financing[prime] != 0) or np.any(pd[:, PD_REFERRAL_SD]) or np.any(pd[:, PD_REFERRAL_MEAN] != 1.0))
+
+
 def numpy_simulate(m: ModelArrays, sims: int, seed: int, *, individual: bool = False) -> dict[str, np.ndarray]:
     """The engine's model in vectorised NumPy: ``sims`` simulations at once (see module notes)."""
-    if np.any(m.investor_of >= 0):
-        raise NotImplementedError("the NumPy reference does not model investor-funded subcontractors")
+    if np.any(m.investor_of >= 0) or _uses_record_designs(m):
+        raise NotImplementedError("the NumPy reference covers the national scenario's features only (no investors, "
+                                  "ladders, rate cards, pooled triggers, control groups, prime financing, referral "
+                                  "risk or service credits)")
     rng = np.random.default_rng(seed)
     n_a, n_c, n_p, n_m = len(m.area_prime), len(m.cohort_start), len(m.party_kind), m.n_months
     shift = m.shock_mean + (m.shock_sd * rng.standard_normal(sims) if m.shock_sd > 0 else 0.0)
@@ -300,12 +342,12 @@ def numpy_simulate(m: ModelArrays, sims: int, seed: int, *, individual: bool = F
     for a in range(n_a):
         vol = _volumes(rng, m, a, sims)
         base_rate, base_mu = _baselines(rng, m, a, sims)
-        n, r, o, e_bin, e_off, e_sq = _cohort_sums(rng, m, a, vol, base_rate, base_mu, shift - effect_bin,
-                                                   effect_freq, individual)
-        net = _settle(m, a, n, r, o, e_bin, e_off, e_sq)
+        n, r, o, e_bin, f_bin, e_off, e_sq = _cohort_sums(rng, m, a, vol, base_rate, base_mu, shift - effect_bin,
+                                                          effect_freq, individual)
+        net, met = _settle(m, a, n, r, o, e_bin, f_bin, e_off, e_sq)
         cohort_n[:, a], cohort_binary[:, a], cohort_pbr[:, a] = n, r / np.maximum(n, 1), net
         _fees(m, a, vol, fee, com, deferred, received)
-        _settlements(m, a, net, adv, pbr, com, deferred, received)
+        _settlements(m, a, net, met, adv, pbr, com, deferred, received)
         _costs(m, a, vol, cost)
     npv, peak, lowest = _balances(m, fee, adv, pbr, cost)
     return {"npv": npv, "peak_funding": peak, "lowest_headroom": lowest, "commissioner_total": com.sum(axis=1),

@@ -1,4 +1,4 @@
-"""Print the pinned figures of a few fixed-seed runs as JSON (tests/pinned/figures.json).
+"""Print the pinned figures of a few fixed-seed runs as JSON (tests/pinned/figures_*.json).
 
 Run once on a release whose model is trusted; tests/test_pinned.py then checks that every
 later change that leaves the model alone reproduces these numbers bit for bit. Only the
@@ -25,10 +25,16 @@ CASES = {
     "peterborough": dict(file="scenarios/peterborough_sib.toml", sims=128, seed=5),
     "doncaster": dict(file="scenarios/doncaster_clawback.toml", sims=128, seed=5),
     "analytic": dict(file="scenarios/analytic/binomial_no_effect.toml", sims=256, seed=1),
+    # the record's scenarios (issue 10)
+    "nyc_able": dict(file="scenarios/nyc_able_ladder.toml", sims=128, seed=5),
+    "skill_mill": dict(file="scenarios/skill_mill_rate_card.toml", sims=128, seed=5),
+    "youth_justice": dict(file="scenarios/youth_justice_clawback.toml", sims=128, seed=5),
+    "work_programme": dict(file="scenarios/work_programme_referrals.toml", sims=128, seed=5),
 }
 ARRAYS = ("npv", "peak_funding", "lowest_headroom", "first_pbr_month", "commissioner_paid", "commissioner_total",
           "cohort_n", "cohort_binary", "cohort_frequency", "cohort_pbr", "monthly_net", "monthly_fee",
-          "monthly_pbr", "monthly_cost", "effect_binary_points")
+          "monthly_pbr", "monthly_cost", "effect_binary_points", "cohort_met", "pooled_pbr", "cohort_clawback",
+          "caseload_share")
 
 
 def digest(a: np.ndarray) -> str:

@@ -15,9 +15,11 @@ from scipy import stats
 
 from simulator import load_scenario, scenario_from_dict, simulate
 from simulator.cli import main
+from simulator.engine.risk_spread import centre_table
 from simulator.errors import ScenarioError
 from simulator.kernels.individual import (
     CDF_MAX,
+    CENTRE_GRID,
     build_guide,
     count_cdf,
     individual_outcome,
@@ -42,7 +44,8 @@ def draw_cells(n: int, p: float, spread: float, reps: int, mu: float = 3.5, alph
     """``reps`` independent segments of ``n`` offenders: arrays of reoffenders and reoffences."""
     t = tables_for(mu, alpha)
     gen = np.random.default_rng(seed)
-    out = np.array([individual_outcome(gen, n, p, spread, t.cdf[0], t.guide[0], t.table, t.table_guide)
+    centres = centre_table(spread) if spread > 0 else np.zeros(CENTRE_GRID)
+    out = np.array([individual_outcome(gen, n, p, spread, centres, t.cdf[0], t.guide[0], t.table, t.table_guide)
                     for _ in range(reps)])
     return out[:, 0], out[:, 1]
 
@@ -107,15 +110,17 @@ def test_count_per_reoffender_is_one_plus_nb2(spread):
         assert abs(share - prob) < Z * math.sqrt(prob * (1 - prob) / len(counts))
 
 
-def test_spread_mixes_personal_risk_around_the_segment_rate():
-    """Median personal risk is the segment rate; the mean is E[expit(logit p + sd Z)]."""
-    p, sd, n, reps = 0.25, 1.0, 500, 3000
+@pytest.mark.parametrize("p, sd", [(0.25, 1.0), (0.05, 2.0), (0.7, 0.5)])
+def test_spread_keeps_the_segment_rate_as_the_mean_risk(p, sd):
+    """Personal risks spread around the segment rate average to it (the rate is the mean, not the median)."""
+    n, reps = 500, 3000
     r, _ = draw_cells(n, p, sd, reps)
-    x, w = np.polynomial.hermite_e.hermegauss(60)
-    mean_risk = float(np.sum(w * 1 / (1 + np.exp(-(math.log(p / (1 - p)) + sd * x)))) / np.sum(w))
-    assert mean_risk > p + 0.02  # the mean moves towards 1/2
-    se = math.sqrt(mean_risk * (1 - mean_risk) / (n * reps))
-    assert abs(r.mean() / n - mean_risk) < Z * se
+    se = r.std(ddof=1) / math.sqrt(reps) / n
+    assert abs(r.mean() / n - p) < Z * se
+    # risks drawn afresh for each offender: each reoffends with chance E[p_i] = p, independently, so
+    # the count is exactly Binomial(n, p) whatever the spread
+    var = n * p * (1 - p)
+    assert abs(r.var(ddof=1) - var) < Z * var * math.sqrt(2.0 / (reps - 1))
 
 
 # ---------------------------------------------------------------- engine: modes agree

@@ -7,11 +7,12 @@ import pytest
 
 from simulator import scenario_from_dict
 from simulator.engine.model_arrays import build_model_arrays
+from simulator.kernels import designs
 from simulator.kernels import payments as pay
 from simulator.kernels.cashflows import band_adjustment
 from simulator.kernels.cohorts import settle_cohort
 
-from .conftest import set_key
+from .conftest import run, set_key
 
 
 def both(fn):
@@ -113,11 +114,49 @@ def test_settle_cohort_cap_collar_and_hurdle(analytic_raw):
     assert _settle(analytic_raw, 1000, 410, 1000, **no_hurdle) == pytest.approx(-10_000.0 + 20_000.0)
 
 
-def test_maximum_annual_payment_pot_caps_cohort(analytic_raw):
-    # FFS 500 x 100 cases = 50,000 a month = 600,000 a year; MAP 660,000 leaves a 60,000 pot a
-    # year, 15,000 for a quarterly cohort: a 3-point fall (30,000) is capped to 15,000.
-    got = _settle(analytic_raw, 1000, 370, 1110, **{"payment.pbr.maximum_annual_payment_gbp": 660_000.0})
-    assert got == pytest.approx(15_000.0)
+@pytest.mark.parametrize("cap_cohorts", both(designs.cap_cohorts))
+def test_a_years_pot_is_shared_by_its_cohorts_in_order(cap_cohorts):
+    # year 0: pot 60; cohorts earn 40 then 30 -> 40, 20. Year 1: pot 100; a deduction of 10
+    # gives money back to the pot, so 50 then 70 -> 50, 60 (paid -10 + 50 + 60 = 100).
+    net = np.array([40.0, 30.0, -10.0, 50.0, 70.0])
+    years = np.array([0.0, 0.0, 1.0, 1.0, 1.0])
+    pots = np.array([60.0, 60.0, 100.0, 100.0, 100.0])
+    paid = cap_cohorts(net, years, pots, math.inf)
+    assert net.tolist() == [40.0, 20.0, -10.0, 50.0, 60.0] and paid == 160.0
+    # a contract cap of 90 on top: the last cohort gets what is left of it (90 - 80 = 10)
+    net = np.array([40.0, 30.0, -10.0, 50.0, 70.0])
+    assert cap_cohorts(net, years, pots, 90.0) == 90.0
+    assert net.tolist() == [40.0, 20.0, -10.0, 40.0, 0.0]
+
+
+@pytest.mark.parametrize("within", both(designs.within_cap))
+def test_within_cap(within):
+    assert within(30.0, 100.0, 80.0) == 20.0
+    assert within(-50.0, 100.0, 100.0) == -50.0   # a deduction always passes
+    assert within(10.0, math.inf, 1e9) == 10.0
+
+
+def test_maximum_annual_payment_caps_the_years_total(analytic_raw):
+    """MAP: a year's cohorts together get at most MAP - that year's fee (not a pro-rata share each).
+
+    FFS 500 x 100 cases = 600,000 a year; MAP 620,000 leaves a 20,000 pot a year. The same
+    seed draws the same cohorts with and without the MAP, so the capped payments must be the
+    uncapped ones passed through the yearly pot by hand.
+    """
+    raw = set_key(analytic_raw, "payment.pbr.maximum_annual_payment_gbp", 620_000.0)
+    m, cal = build_model_arrays(scenario_from_dict(raw))
+    assert m.pot_year[0].tolist() == pytest.approx([20_000.0] * 3)  # full years: the yearly pot is the cap
+    free = run(analytic_raw, sims=300, seed=2, keep_monthly=False, keep_components=False).arrays["cohort_pbr"][:, 0]
+    capped = run(raw, sims=300, seed=2, keep_monthly=False, keep_components=False).arrays["cohort_pbr"][:, 0]
+    years = cal.cohort_start // 12
+    expected = free.copy()
+    for row in expected:
+        designs.cap_cohorts.py_func(row, years.astype(float), np.full(len(row), 20_000.0), math.inf)
+    np.testing.assert_array_equal(capped, expected)
+    per_year = np.array([capped[:, years == y].sum(axis=1) for y in range(3)])
+    assert per_year.max() <= 20_000.0 + 1e-9
+    assert (per_year == 20_000.0).mean() > 0.1  # the pot binds in many years at these prices: the test has teeth
+    assert (capped < free).any() and (capped[:, years == 0] <= 20_000.0).all()
 
 
 def test_learning_curve_grows_the_pot_and_rates(analytic_raw):

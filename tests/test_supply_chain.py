@@ -60,7 +60,7 @@ def test_outcomes_pass_down_with_deferred_fees_and_deductions(analytic_raw):
     deferred[CHARITY, 0], deferred[CHARITY, 1] = 18_000.0, 6_000.0
     net_c = np.zeros(len(m.cohort_start))
     net_c[0], net_c[1] = 30_000.0, -10_000.0
-    cf.pass_down_outcomes(m, 0, net_c, pbr, deferred, received)
+    cf.pass_down_outcomes(m, 0, net_c, net_c > 0, m.caseload_share, pbr, deferred, received)
     paid0, paid1 = m.cohort_pay[0], m.cohort_pay[1]
     assert pbr[CHARITY, paid0] == pytest.approx(0.2 * 30_000.0 + 18_000.0)   # upside share + deferred fee
     assert pbr[CHARITY, paid1] == pytest.approx(-0.2 * 10_000.0)             # bears its deduction; fee forfeited
@@ -76,7 +76,7 @@ def test_clawback_repays_share_of_fees_on_a_missed_cohort(analytic_raw):
     pbr = np.zeros_like(fee)
     net_c = np.zeros(len(m.cohort_start))
     net_c[1] = 5_000.0  # cohort 1 earns, cohort 0 misses
-    cf.pass_down_outcomes(m, 0, net_c, pbr, deferred, received)
+    cf.pass_down_outcomes(m, 0, net_c, net_c > 0, m.caseload_share, pbr, deferred, received)
     assert pbr[CHARITY, m.cohort_pay[0]] == pytest.approx(-0.1 * 9 * 10_000.0)
     assert pbr[CHARITY, m.cohort_pay[1]] == 0.0
 

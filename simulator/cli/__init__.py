@@ -5,7 +5,7 @@ run, ``studies.py`` the commands over many runs, ``app.py`` the local web page, 
 --set and the run header, ``progress.py`` the progress bars.
 """
 
-from . import app, compare, incentives, power, run, sensitivity, studies  # noqa: F401  (importing them registers their commands)
+from . import app, compare, incentives, power, record, run, sensitivity, studies  # noqa: F401  (importing them registers their commands)
 from .common import main
 
 __all__ = ["main"]

@@ -12,9 +12,11 @@ import numpy as np
 
 from ..kernels.records import CLAWBACK_FIN, INVESTOR, INVESTOR_FIN, PBR_FIN, PRIME, SUBCONTRACTOR, ModelArrays
 from ..scenario import Area, Scenario
+from .design_arrays import design_fields
 from .timeline import Calendar, build_calendar
 
 FINANCING_CODES = {"pbr": PBR_FIN, "upfront_clawback": CLAWBACK_FIN, "investor": INVESTOR_FIN}
+DEFAULT_RETURN_CAP = 1.5  # an investor keeps receipts up to 1.5 x its outlay unless its file says otherwise
 
 
 def _area_party_rows(area: Area) -> list[dict]:
@@ -53,6 +55,7 @@ def build_model_arrays(scenario: Scenario) -> tuple[ModelArrays, Calendar]:
         **_fee_and_pot_fields(areas, cal),
         **_pbr_fields([a.payment.pbr for a in areas]),
         **_party_fields(rows, party_area, area_prime, max(len(a.segments) for a in areas)),
+        **design_fields(areas),
     }
     return ModelArrays(**fields), cal
 
@@ -129,7 +132,7 @@ def _area_fields(areas: list[Area], period_len: int) -> dict:
         base_n=_per_area(areas, lambda a: a.baseline.estimation_cohort_size, np.int64),
         stretch=_per_area(areas, lambda a: a.baseline.stretch_per_year),
         learning=np.array([f.learning_curve_discount for f in ffs]),
-        band=np.array([f.volume_band for f in ffs]),
+        band=np.array([np.inf if f.volume_band is None else f.volume_band for f in ffs]),
         band_to_actual=np.array([f.band_reconcile_to == "actual" for f in ffs], dtype=np.bool_),
         foundation=_per_area(areas, lambda a: a.payment.foundation.monthly_gbp),
     )
@@ -138,8 +141,9 @@ def _area_fields(areas: list[Area], period_len: int) -> dict:
 def _fee_and_pot_fields(areas: list[Area], cal: Calendar) -> dict:
     """The monthly fee on contracted volume, its per-case band rate, and each year's PbR pot.
 
-    Pot = MAP - that year's fee (pro rata for a part year), per year of 12 months; rates
-    scale with it when ``scale_rates_with_pot``.
+    Pot = MAP - that year's fee (pro rata for a part year), per 12 months: the kernels cap a
+    year's total outcome payments at ``pot_year`` x the year's months / 12 (cohorts.cohort_terms);
+    rates scale with it when ``scale_rates_with_pot``.
     """
     n_a, n_y = len(areas), cal.n_years
     ffs_monthly, band_rate = np.zeros(n_a), np.zeros(n_a)
@@ -206,6 +210,9 @@ def _party_fields(rows: list[dict], party_area: list[int], area_prime: list[int]
     def sub(name: str, default: float) -> np.ndarray:
         return col(lambda r: getattr(r["party"], name) if r["kind"] == SUBCONTRACTOR else default)
 
+    def chain(name: str, default: float) -> np.ndarray:  # the prime's deal with the commissioner, or a sub's
+        return col(lambda r: getattr(r["party"], name) if r["kind"] != INVESTOR else default)
+
     def inv(name: str, default: float) -> np.ndarray:
         return col(lambda r: getattr(r["party"], name) if r["kind"] == INVESTOR else default)
 
@@ -222,10 +229,15 @@ def _party_fields(rows: list[dict], party_area: list[int], area_prime: list[int]
         case_cost=case_cost, caseload_share=col(lambda r: r["share"]),
         fee_pass=sub("fee_share_passed", 0.0), mgmt_fee=sub("management_fee", 0.0),
         upside_share=sub("pbr_upside_share", 0.0), deduction_share=sub("deduction_share", 0.0),
-        upfront_share=sub("upfront_share", 1.0),
-        financing=col(lambda r: FINANCING_CODES[r["party"].financing] if r["kind"] == SUBCONTRACTOR else -1, np.int64),
-        clawback_share=sub("clawback_share", 0.0), investor_of=col(lambda r: r.get("investor_of", -1), np.int64),
-        margin=inv("provider_margin", 0.0), cap_multiple=inv("return_cap_multiple", 0.0),
+        upfront_share=chain("upfront_share", 1.0),
+        financing=col(lambda r: FINANCING_CODES[r["party"].financing] if r["kind"] != INVESTOR else -1, np.int64),
+        clawback_share=chain("clawback_share", 0.0), investor_of=col(lambda r: r.get("investor_of", -1), np.int64),
+        margin=inv("provider_margin", 0.0),
+        cap_multiple=col(lambda r: _or(r["party"].return_cap_multiple, DEFAULT_RETURN_CAP)
+                         if r["kind"] == INVESTOR else 0.0),
+        party_design=np.column_stack([  # columns PD_* of kernels/records.py
+            col(lambda r: _or(r["party"].return_cap_annual, -1.0) if r["kind"] == INVESTOR else -1.0),
+            sub("referral_factor_mean", 1.0), sub("referral_factor_sd", 0.0)]),
     )
 
 

@@ -18,7 +18,7 @@ def output_bytes(m: ModelArrays, sims: int, *, keep_monthly: bool, keep_componen
     """Bytes the output arrays of a run take (8 per value)."""
     n_p, n_m, n_c = len(m.party_kind), m.n_months, len(m.area_prime) * len(m.cohort_start)
     monthly = n_p * n_m * (int(keep_monthly) + 3 * int(keep_components))
-    return 8 * sims * (monthly + n_m + 8 * n_p + 6 * n_c + 4)
+    return 8 * sims * (monthly + n_m + 9 * n_p + 8 * n_c + len(m.area_prime) + 4)
 
 
 def available_memory() -> int:
@@ -71,6 +71,10 @@ def allocate_outputs(m: ModelArrays, sims: int, *, keep_monthly: bool, keep_comp
         cohort_base_binary=np.zeros(per_cohort),
         cohort_base_frequency=np.zeros(per_cohort),
         cohort_pbr=np.zeros(per_cohort),
+        cohort_met=np.zeros(per_cohort, dtype=np.bool_),
+        pooled_pbr=np.zeros((sims, n_a)),
+        cohort_clawback=np.zeros(per_cohort),
+        caseload_share=np.zeros(per_party),
     )
 
 

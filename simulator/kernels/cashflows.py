@@ -11,13 +11,18 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .records import CLAWBACK_FIN
+from .records import CLAWBACK_FIN, PD_CAP_ANNUAL
 
 
 @njit(cache=True)
 def payee(m, p):
     """Where money for subcontractor ``p`` goes: its investor if it has one."""
-    j = m.investor_of[p]
+    return payee_of(m.investor_of, p)
+
+
+@njit(cache=True)
+def payee_of(investor_of, p):
+    j = investor_of[p]
     return j if j >= 0 else p
 
 
@@ -28,16 +33,24 @@ def transfer(book, src, dst, month, amount):
 
 
 @njit(cache=True)
-def pay_fee(m, a, month, work_month, amount, fee, commissioner, deferred, received):
-    """The commissioner pays the prime a fee; the prime passes each subcontractor its part."""
+def pay_fee(m, a, month, work_month, amount, share, fee, commissioner, deferred, received):
+    """The commissioner pays the prime a fee; the prime passes each subcontractor its part.
+
+    The prime's own ``upfront_share`` of the fee is paid now and the rest held against the
+    cohort of ``work_month`` (paid if it meets its target); ``share`` is each party's share of
+    the cases (the contracted one, or this simulation's under referral risk).
+    """
     prime = m.area_prime[a]
-    fee[prime, month] += amount
-    commissioner[month] += amount
     c = m.month_cohort[min(max(work_month, 0), m.term - 1)]
+    now = amount * (1.0 if m.financing[prime] == CLAWBACK_FIN else m.upfront_share[prime])
+    fee[prime, month] += now
+    commissioner[month] += now
+    deferred[prime, c] += amount - now
+    received[prime, c] += now
     for p in range(prime + 1, m.area_stop[a]):
         if m.party_kind[p] != 1:
             continue
-        base = amount * m.caseload_share[p] * m.fee_pass[p] * (1.0 - m.mgmt_fee[p])
+        base = amount * share[p] * m.fee_pass[p] * (1.0 - m.mgmt_fee[p])
         upfront = 1.0 if m.financing[p] == CLAWBACK_FIN else m.upfront_share[p]
         transfer(fee, prime, payee(m, p), month, base * upfront)
         deferred[p, c] += base * (1.0 - upfront)
@@ -46,9 +59,10 @@ def pay_fee(m, a, month, work_month, amount, fee, commissioner, deferred, receiv
 
 @njit(cache=True)
 def fee_for_service(m, a, vol, fee, commissioner, deferred, received):
-    """Monthly fee in arrears on contracted volume, with the yearly volume-band reconciliation."""
+    """Monthly fee in arrears on contracted volume, with the yearly volume-band reconciliation
+    (contracted caseload shares)."""
     monthly_fees(m, a, fee, commissioner, deferred, received)
-    volume_band(m, a, vol, fee, commissioner, deferred, received)
+    volume_band(m, a, vol, m.caseload_share, fee, commissioner, deferred, received)
 
 
 @njit(cache=True)
@@ -65,13 +79,18 @@ def monthly_fees(m, a, fee, commissioner, deferred, received):
     """The monthly fee in arrears on contracted volume: the same in every simulation."""
     discount = learning_discounts(m, a)
     for mo in range(m.term):
-        pay_fee(m, a, mo + m.ffs_lag, mo, m.ffs_monthly[a] * discount[m.month_year[mo]], fee, commissioner,
-                deferred, received)
+        pay_fee(m, a, mo + m.ffs_lag, mo, m.ffs_monthly[a] * discount[m.month_year[mo]], m.caseload_share, fee,
+                commissioner, deferred, received)
 
 
 @njit(cache=True)
-def volume_band(m, a, vol, fee, commissioner, deferred, received):
-    """The yearly reconciliation: a top-up or clawback when actual volume leaves the band."""
+def volume_band(m, a, vol, share, fee, commissioner, deferred, received):
+    """The yearly reconciliation: a top-up or clawback when actual volume leaves the band.
+
+    No band set (``band`` inf): the fee never follows volume.
+    """
+    if not np.isfinite(m.band[a]):
+        return
     for y in range(len(m.year_end_month)):
         actual = 0.0
         months = 0
@@ -82,7 +101,8 @@ def volume_band(m, a, vol, fee, commissioner, deferred, received):
         rate = m.ffs_band_rate[a] * (1.0 - m.learning[a]) ** y
         adjust = band_adjustment(actual, contracted, m.band[a], m.band_to_actual[a]) * rate
         if adjust != 0.0:
-            pay_fee(m, a, m.year_end_month[y], min(12 * y + 11, m.term - 1), adjust, fee, commissioner, deferred, received)
+            pay_fee(m, a, m.year_end_month[y], min(12 * y + 11, m.term - 1), adjust, share, fee, commissioner, deferred,
+                    received)
 
 
 @njit(cache=True)
@@ -113,46 +133,57 @@ def foundation_and_settlement(m, a, net_c, adv, pbr, commissioner, adv_c):
 
 
 @njit(cache=True)
-def pass_down_outcomes(m, a, net_c, pbr, deferred, received):
-    """At each cohort's settlement: PbR shares, deductions, deferred fees, clawbacks."""
-    prime = m.area_prime[a]
+def pass_down_outcomes(m, a, net_c, met_c, share, pbr, deferred, received):
+    """At each cohort's settlement: PbR shares and deductions (by the sign of its net), deferred
+    fees paid when it met its target, or a clawback when it missed.
+
+    Each subcontractor's terms are read once, not per cohort (each read from ``m`` costs a
+    reference-count update).
+    """
+    prime, pay = m.area_prime[a], m.cohort_pay
     for p in range(prime + 1, m.area_stop[a]):
         if m.party_kind[p] != 1:
             continue
         dst = payee(m, p)
+        upside = m.upside_share[p] * share[p] * (1.0 - m.mgmt_fee[p])
+        downside = m.deduction_share[p] * share[p]
+        clawback = m.clawback_share[p] if m.financing[p] == CLAWBACK_FIN else 0.0
         for c in range(len(net_c)):
-            month, net = m.cohort_pay[c], net_c[c]
-            if net > 0.0:
-                transfer(pbr, prime, dst, month, m.upside_share[p] * m.caseload_share[p] * (1.0 - m.mgmt_fee[p]) * net)
+            month, net = pay[c], net_c[c]
+            transfer(pbr, prime, dst, month, (upside if net > 0.0 else downside) * net)
+            if met_c[c]:
                 transfer(pbr, prime, dst, month, deferred[p, c])
-            else:
-                transfer(pbr, prime, dst, month, m.deduction_share[p] * m.caseload_share[p] * net)
-                if m.financing[p] == CLAWBACK_FIN:
-                    transfer(pbr, prime, dst, month, -m.clawback_share[p] * received[p, c])
+            elif clawback > 0.0:
+                transfer(pbr, prime, dst, month, -clawback * received[p, c])
 
 
 @njit(cache=True)
-def delivery_costs(m, a, vol, cost):
-    """Fixed monthly costs and per-case costs by segment, over the contract term."""
+def delivery_costs(m, a, vol, share, cost):
+    """Fixed monthly costs and per-case costs by segment on the party's ``share`` of the cases."""
     for p in range(m.area_prime[a], m.area_stop[a]):
         if m.party_kind[p] == 2:
             continue
         per_case = 0.0
         for g in range(m.n_segments[a]):
             per_case += m.seg_share[a, g] * m.case_cost[p, g]
+        fixed, cases = m.fixed_cost[p], share[p]
         for mo in range(m.term):
-            cost[p, mo] += m.fixed_cost[p] + m.caseload_share[p] * vol[mo] * per_case
+            cost[p, mo] += fixed + cases * vol[mo] * per_case
 
 
 @njit(cache=True)
 def investor_funding(m, a, fee, pbr, cost):
     """Investors pay their provider's costs plus margin and keep its receipts up to a cap.
 
-    Receipts beyond ``cap_multiple`` times the cumulative outlay go on to the provider.
+    Receipts beyond ``cap_multiple`` times the cumulative outlay go on to the provider; or,
+    with a yearly cap (``PD_CAP_ANNUAL``), receipts beyond what repays the outlay with that return.
     """
     for p in range(m.area_prime[a], m.area_stop[a]):
         j = m.investor_of[p]
         if j < 0:
+            continue
+        if m.party_design[j, PD_CAP_ANNUAL] >= 0.0:
+            annual_return_cap(m.party_design[j, PD_CAP_ANNUAL], m.margin[j], m.term, j, p, fee, pbr, cost)
             continue
         outlay_sum = receipts_sum = passed = 0.0
         for mo in range(fee.shape[1]):
@@ -164,3 +195,28 @@ def investor_funding(m, a, fee, pbr, cost):
             if excess > 0.0:
                 transfer(pbr, j, p, mo, excess)
                 passed += excess
+
+
+@njit(cache=True)
+def annual_return_cap(cap_annual, margin, term, j, p, fee, pbr, cost):
+    """Investor ``j`` funds provider ``p`` (costs x (1 + ``margin``)) and keeps receipts up to its
+    outlay with ``cap_annual`` a year on it; the rest goes on to the provider once delivery
+    (``term`` months) is over.
+
+    What the investor is owed grows monthly at the capped rate while positive; receipts repay
+    it (a negative receipt adds to it). Receipts are held while the investor still funds
+    costs; from the last month of the term, any surplus beyond what it is owed goes to the
+    provider, at once and then as it comes (so later costs cannot be left unfunded).
+    """
+    growth = (1.0 + cap_annual) ** (1.0 / 12.0)
+    owed = 0.0
+    for mo in range(fee.shape[1]):
+        receipts = fee[j, mo] + pbr[j, mo]
+        outlay = cost[p, mo] * (1.0 + margin)
+        transfer(fee, j, p, mo, outlay)
+        if owed > 0.0:
+            owed *= growth
+        owed += outlay - receipts
+        if mo >= term - 1 and owed < 0.0:
+            transfer(pbr, j, p, mo, -owed)
+            owed = 0.0

@@ -1,10 +1,13 @@
 """Individual-level outcomes: every offender of a cohort segment drawn one by one.
 
 Each offender gets a personal risk around the segment's rate, logit-normal:
-``p_i = expit(logit(p) + sd * z_i)`` with ``z_i ~ N(0, 1)`` (``sd = 0``: every offender has the
+``p_i = expit(c + sd * z_i)`` with ``z_i ~ N(0, 1)`` (``sd = 0``: every offender has the
 segment rate, and the cohort's count of reoffenders is binomial, as in aggregate mode). The
-spread is centred on the logit scale, so ``p`` is the median personal risk; the mean moves
-towards 1/2 as ``sd`` grows. A reoffender's count of proven reoffences is ``1 + NB2`` with the
+centre ``c`` is chosen so that the *mean* personal risk is ``p`` (the segment's rate, which is
+also its baseline): ``E[expit(c + sd Z)] = p``, interpolated in a table the engine builds
+once per segment (:func:`risk_centre`; ``simulator/engine/risk_spread.py``). Centring on
+``logit(p)`` instead would make ``p`` the median and pull the mean towards 1/2, an effect
+that is not there. A reoffender's count of proven reoffences is ``1 + NB2`` with the
 segment's mean and overdispersion, drawn by inverting a CDF table built once per segment and
 simulation (the same law as the aggregate mode's gamma-Poisson total). With no spread, an
 offender's whole outcome (0, or a count) is one inversion of a single table.
@@ -26,6 +29,8 @@ from .sampling import seed_state, splitmix_next
 CDF_MAX = 1024  # entries in a count table; the tail beyond is folded into the last entry
 GUIDE_SIZE = 64  # guide-table cells: an inversion starts within a step or two of its answer
 CDF_TAIL = 1e-13  # stop the table when this much probability is left
+CENTRE_GRID = 512  # points of a segment's risk-centre table, evenly spaced in logit(p) ...
+CENTRE_LOGIT_MAX = 14.0  # ... over [-14, 14] (rates are clipped to [1e-6, 1 - 1e-6])
 
 # Scratch for one block: per segment a count table and its guide; one whole-outcome table.
 CountTables = namedtuple("CountTables", "cdf guide table table_guide")
@@ -109,9 +114,21 @@ def outcome_table(p, cdf, n_used, table):
 
 
 @njit(cache=True)
-def individual_outcome(gen, n, p, spread, cdf, guide, table, table_guide):
+def risk_centre(p, centres):
+    """The logit centre whose personal risks average ``p``: ``centres`` interpolated at logit(p)."""
+    x = np.log(p / (1.0 - p))
+    pos = (x + CENTRE_LOGIT_MAX) / (2.0 * CENTRE_LOGIT_MAX) * (len(centres) - 1)
+    pos = min(max(pos, 0.0), len(centres) - 1.000001)
+    i = int(pos)
+    frac = pos - i
+    return centres[i] * (1.0 - frac) + centres[i + 1] * frac
+
+
+@njit(cache=True)
+def individual_outcome(gen, n, p, spread, centres, cdf, guide, table, table_guide):
     """(reoffenders, reoffences) for ``n`` offenders drawn one by one (see module notes).
 
+    ``centres``: the segment's risk-centre table (used when ``spread > 0``);
     ``cdf``/``guide``: the segment's count table (:func:`count_cdf`, :func:`build_guide`);
     ``table``/``table_guide``: scratch space for the whole-outcome table when ``spread = 0``.
     """
@@ -120,7 +137,7 @@ def individual_outcome(gen, n, p, spread, cdf, guide, table, table_guide):
     state = seed_state(gen)
     reoffenders = reoffences = 0
     if spread > 0.0:
-        logit = np.log(p / (1.0 - p))
+        logit = risk_centre(p, centres)
         for _ in range(n):
             # u < p_i = 1 / (1 + e) is w = u (1 + e) < 1; given a reoffence, w = u / p_i is
             # uniform on [0, 1) and draws the count. No division and no branch: both cost more.

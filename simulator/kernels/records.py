@@ -17,6 +17,32 @@ import numpy as np
 
 PRIME, SUBCONTRACTOR, INVESTOR = 0, 1, 2  # party kinds
 PBR_FIN, CLAWBACK_FIN, INVESTOR_FIN = 0, 1, 2  # financing: plain PbR, upfront with clawback, investor-funded
+LADDER_NONE, LADDER_BINARY, LADDER_FREQUENCY = 0, 1, 2  # the measure a ladder climbs on
+NO_REOFFENCE = -1.0  # a rate-card outcome's probability slot: the cohort's non-reoffenders, not a chance
+
+# columns of ModelArrays.design (one row per area); flags are 1.0 / 0.0
+D_BIN_ADJ = 0  # binary baseline follows the cohort's case mix (else the historic mix)
+D_FREQ_ADJ = 1  # the same for the frequency baseline
+D_BIN_ON = 2  # the binary measure counts for 'target met' (it has a price or a target)
+D_FREQ_ON = 3  # the same for frequency
+D_TOTAL_CAP = 4  # most paid in outcome money over the whole contract (inf: none)
+D_POOLED = 5  # a pooled trigger over all cohorts, settled with the last cohort
+D_POOLED_BIN = 6  # its binary target (a rate, not points)
+D_POOLED_FREQ = 7  # its relative frequency target
+D_LADDER_KIND = 8  # LADDER_NONE / _BINARY / _FREQUENCY
+D_LADDER_PER_OFFENDER = 9  # ladder amounts per offender (else per cohort)
+D_CARD_N = 10  # rate-card outcomes
+D_CONTROL_RATIO = 11  # control members per treated member (0: historic baseline)
+D_CREDIT_PROB = 12  # chance a month's performance fails (service credit)
+D_CREDIT_SHARE = 13  # share of that month's fee it costs
+N_DESIGN = 14
+# rows of ModelArrays.outcome_tables (per area)
+T_FALLS, T_AMOUNTS, T_PRICES, T_CHANCES = 0, 1, 2, 3
+# columns of ModelArrays.party_design (one row per party)
+PD_CAP_ANNUAL = 0  # investor's yearly return cap, -1 = use cap_multiple
+PD_REFERRAL_MEAN = 1  # a subcontractor's actual/contracted share: lognormal mean ...
+PD_REFERRAL_SD = 2  # ... and log-scale sd, drawn per simulation
+N_PARTY_DESIGN = 3
 
 
 class ModelArrays(NamedTuple):
@@ -100,6 +126,17 @@ class ModelArrays(NamedTuple):
     investor_of: np.ndarray
     margin: np.ndarray
     cap_multiple: np.ndarray
+    # ---- the record's designs (issue 10; filled by engine/design_arrays.py). Packed into a few
+    # arrays on purpose: every field of this record is a part of every kernel signature that
+    # takes it, and 30 more fields doubled the cold compile time.
+    design: np.ndarray  # (A, N_DESIGN) per-area design terms, columns D_* below
+    party_design: np.ndarray  # (P, N_PARTY_DESIGN) per-party terms, columns PD_* below
+    # None when no area has a ladder, rate card, pooled trigger or control group: the kernels then
+    # compile without that code (numba prunes `if designs is not None` on a None argument)
+    outcome_tables: np.ndarray | None  # (A, 4, W): ladder [T_FALLS] falls (inf-padded), [T_AMOUNTS] payments;
+    #                             rate card [T_PRICES] price per person, [T_CHANCES] chance (or NO_REOFFENCE)
+    seg_hist_share: np.ndarray  # (A, G) the historic cohort's case mix
+    seg_centre: np.ndarray  # (A, G, CENTRE_GRID) logit centres keeping binary_rate the mean personal risk
     # externally given standard draws (see given.py): rows of the chunk's simulations; none by default
     given: np.ndarray = np.zeros((0, 0))
 
@@ -129,3 +166,7 @@ class Outputs(NamedTuple):
     cohort_base_binary: np.ndarray
     cohort_base_frequency: np.ndarray
     cohort_pbr: np.ndarray
+    cohort_met: np.ndarray  # (sims, A, C) bool: the cohort met its target (a priced or targeted measure paid)
+    pooled_pbr: np.ndarray  # (sims, A) the pooled trigger's top-up, paid with the last cohort
+    cohort_clawback: np.ndarray  # (sims, A, C) what the prime repaid the commissioner for a missed cohort
+    caseload_share: np.ndarray  # (sims, P) each party's actual share of cases (referral risk)

@@ -20,11 +20,14 @@ from .cashflows import (
     volume_band,
 )
 from .cohorts import cohort_terms_table, draw_baselines, draw_volumes, simulate_area_cohorts
+from .designs import pooled_sums
+from .financing import prime_settlement, referral_shares, rescale_fee_shares, service_credits
 from .given import GIVEN_EFFECT_BINARY, GIVEN_EFFECT_FREQUENCY, GIVEN_SHOCK, GIVEN_SPEND, given_draw
 from .individual import make_count_tables
 from .outcomes import draw_scalar
 
-Workspace = namedtuple("Workspace", "fee adv pbr cost deferred received vol base_rate base_mu net_c adv_c tables terms schedule")
+Workspace = namedtuple("Workspace", "fee adv pbr cost deferred received vol base_rate base_mu net_c adv_c tables terms "
+                                    "schedule met_c share pool")
 FeeSchedule = namedtuple("FeeSchedule", "fee commissioner deferred received")
 
 
@@ -37,7 +40,8 @@ def make_workspace(m, n_parties):
         np.zeros((n_parties, m.n_months)), np.zeros((n_parties, m.n_months)),
         np.zeros((n_parties, n_c)), np.zeros((n_parties, n_c)), np.zeros(m.term),
         np.zeros(n_g), np.zeros(n_g), np.zeros(n_c), np.zeros(n_c), make_count_tables(n_g),
-        cohort_terms_table(m), fee_schedule(m, n_parties),
+        cohort_terms_table(m), fee_schedule(m, n_parties), np.zeros(n_c, dtype=np.bool_), np.zeros(n_parties),
+        pooled_sums(),
     )
 
 
@@ -122,12 +126,20 @@ def simulate_one(gen, m, s, out, w, keep_monthly, keep_components, individual):
     for a in range(len(m.area_prime)):
         draw_volumes(gen, m, a, w.vol, s)
         draw_baselines(gen, m, a, w.base_rate, w.base_mu, s)
-        simulate_area_cohorts(gen, m, a, w.vol, w.base_rate, w.base_mu, shift - effect_bin, effect_freq, s, out, w.net_c,
-                              individual, w.tables, w.terms[a], effect_z)
-        volume_band(m, a, w.vol, w.fee, commissioner, w.deferred, w.received)
+        prime, stop = m.area_prime[a], m.area_stop[a]
+        if referral_shares(gen, prime, stop, m.caseload_share, m.party_kind, m.party_design, w.share):
+            rescale_fee_shares(prime, stop, m.caseload_share, m.party_kind, m.investor_of, w.share, w.fee, w.deferred,
+                               w.received, w.schedule.fee)
+        simulate_area_cohorts(gen, m, a, w.vol, w.base_rate, w.base_mu, shift - effect_bin, shift, effect_freq, s, out,
+                              w.net_c, w.met_c, individual, w.tables, w.terms[a], w.pool, effect_z, m.outcome_tables)
+        service_credits(gen, m.design[a], prime, m.ffs_monthly[a], m.learning[a], m.month_year, m.term, m.ffs_lag, w.fee,
+                        commissioner)
+        volume_band(m, a, w.vol, w.share, w.fee, commissioner, w.deferred, w.received)
         foundation_and_settlement(m, a, w.net_c, w.adv, w.pbr, commissioner, w.adv_c)
-        pass_down_outcomes(m, a, w.net_c, w.pbr, w.deferred, w.received)
-        delivery_costs(m, a, w.vol, w.cost)
+        prime_settlement(prime, m.financing[prime], m.upfront_share[prime], m.clawback_share[prime], m.cohort_pay, w.met_c,
+                         w.pbr, commissioner, w.deferred, w.received, out.cohort_clawback[s, a])
+        pass_down_outcomes(m, a, w.net_c, w.met_c, w.share, w.pbr, w.deferred, w.received)
+        delivery_costs(m, a, w.vol, w.share, w.cost)
         investor_funding(m, a, w.fee, w.pbr, w.cost)
     total = npv = 0.0
     for mo in range(m.n_months):
@@ -137,6 +149,7 @@ def simulate_one(gen, m, s, out, w, keep_monthly, keep_components, individual):
     out.commissioner_npv[s] = npv
     for p in range(len(m.party_kind)):
         party_balances(m, p, s, w.fee, w.adv, w.pbr, w.cost, out, keep_monthly, keep_components)
+    out.caseload_share[s, :] = w.share
 
 
 @njit(cache=True, nogil=True)

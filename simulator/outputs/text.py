@@ -46,8 +46,12 @@ def summary_table(summary: dict) -> str:
         f"p5 {gbp(paid['p5'])}, p95 {gbp(paid['p95'])}  (undiscounted, all months)"
     )
     for area, a in summary["areas"].items():
+        met = a.get("prob_cohort_met")
+        target = f", met its target {pct(met)}" if met is not None and met != a["prob_cohort_paid"] else ""
+        pooled = f", pooled trigger paid {pct(a['prob_pooled_paid'])}" if "prob_pooled_paid" in a else ""
         lines.append(
-            f"area {area}: cohort paid {pct(a['prob_cohort_paid'])}, deducted {pct(a['prob_cohort_deducted'])}; "
+            f"area {area}: cohort paid {pct(a['prob_cohort_paid'])}, deducted {pct(a['prob_cohort_deducted'])}"
+            f"{target}{pooled}; "
             f"binary rate {pct(a['binary_rate']['mean'])} vs baseline {pct(a['binary_rate']['baseline_mean'])}"
         )
     return "\n".join(lines)

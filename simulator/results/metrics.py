@@ -113,11 +113,14 @@ def ratio_mean(y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     return float(p), float(np.sqrt(n / (n - 1) * np.sum((y - p * w) ** 2)) / total)
 
 
-def area_metrics(cohort_n, cohort_binary, cohort_frequency, base_binary, base_frequency, cohort_pbr) -> dict:
+def area_metrics(cohort_n, cohort_binary, cohort_frequency, base_binary, base_frequency, cohort_pbr, cohort_met=None,
+                 pooled_pbr=None) -> dict:
     """Cohort outcomes and the chance a cohort is paid or deducted (a power-curve point).
 
     Arrays are sims x cohorts; empty cohorts (no offenders) are left out. Standard errors
-    are clustered by simulation.
+    are clustered by simulation. ``cohort_met`` (the cohort met its target, whatever it was
+    paid) and ``pooled_pbr`` (a pooled trigger's top-up, per simulation) may be absent in
+    results saved by older versions.
     """
     valid = cohort_n > 0
     paid, paid_se = clustered_mean(cohort_pbr > 0, valid)
@@ -138,7 +141,19 @@ def area_metrics(cohort_n, cohort_binary, cohort_frequency, base_binary, base_fr
         "prob_cohort_deducted": deducted,
         "prob_cohort_deducted_se": deducted_se,
         "cohort_pbr_gbp": {"mean": pbr_mean, "se_mean": pbr_se, "p5": float(p5), "p50": float(p50), "p95": float(p95)},
+        **_record_metrics(valid, cohort_met, pooled_pbr),
     }
+
+
+def _record_metrics(valid, cohort_met, pooled_pbr) -> dict:
+    """The chance a cohort meets its target, and a pooled trigger's chance and mean top-up."""
+    out = {}
+    if cohort_met is not None:
+        out["prob_cohort_met"], out["prob_cohort_met_se"] = clustered_mean(cohort_met, valid)
+    if pooled_pbr is not None and np.any(pooled_pbr != 0.0):
+        out["prob_pooled_paid"], out["prob_pooled_paid_se"] = probability(pooled_pbr > 0.0)
+        out["pooled_pbr_gbp"] = distribution(pooled_pbr)
+    return out
 
 
 def finite_or_none(tree):

@@ -98,7 +98,8 @@ class Results:
         a = self.arrays
         areas = {
             name: area_metrics(*(a[k][:, i] for k in ("cohort_n", "cohort_binary", "cohort_frequency",
-                                                      "cohort_base_binary", "cohort_base_frequency", "cohort_pbr")))
+                                                      "cohort_base_binary", "cohort_base_frequency", "cohort_pbr")),
+                               *(a[k][:, i] if k in a else None for k in ("cohort_met", "pooled_pbr")))
             for i, name in enumerate(self.area_names)
         }
         return finite_or_none({

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from .designs import ControlGroup, Ladder, PooledTrigger, RateCardOutcome, ServiceCredits
 from .fields import (
     Count,
     Distribution,
@@ -101,8 +102,10 @@ class Segment(_Model):
     reoffences_per_reoffender: Annotated[float, AfterValidator(_positive)]
     overdispersion: NonNeg = 0.5
     cost_per_case_gbp: Money = 0.0
-    # individual mode only: sd of personal risk on the logit scale around binary_rate (the median)
+    # individual mode only: sd of personal risk on the logit scale; binary_rate stays the mean risk
     risk_spread_logit_sd: NonNeg = 0.0
+    # the segment's share of the historic cohort the baselines come from (default: share)
+    historic_share: Unit | None = None
     # optional: how spend per case buys effect on this segment (see spend.py; the incentives study)
     spend_effect: SpendEffect | None = None
 
@@ -126,14 +129,16 @@ class Volume(_Model):
 class Baseline(_Model):
     estimation_cohort_size: Count = 0
     stretch_per_year: Unit = 0.0
+    control: ControlGroup | None = None  # measure against a matched control cohort, not the history
 
 
 class FeeForService(_Model):
     basis: Literal["per_case", "per_month"] = "per_case"
     rate_gbp: Money = 0.0
     learning_curve_discount: Unit = 0.0
-    volume_band: Unit = 0.0
+    volume_band: Unit | None = None  # no reconciliation unless a band is set
     band_reconcile_to: Literal["edge", "actual"] = "edge"
+    service_credits: ServiceCredits = ServiceCredits()
 
 
 class Foundation(_Model):
@@ -157,9 +162,16 @@ class Pbr(_Model):
     maximum_annual_payment_gbp: Money | None = None
     scale_rates_with_pot: bool = False
     rates_reference_pot_gbp: Money | None = None
+    binary_case_mix_adjusted: bool = True
+    frequency_case_mix_adjusted: bool = True
+    total_cap_gbp: Money | None = None
+    pooled: PooledTrigger | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Pbr:
+        if self.pooled is not None and self.trigger != "target":
+            raise field_error("pooled", "needs trigger = 'target' (the pooled trigger has its own targets)",
+                              self.trigger)
         if self.trigger == "significant" and not (0.0 < self.significance_level < 0.5):
             raise field_error("significance_level", "must be in (0, 0.5) for a significance test",
                               self.significance_level)
@@ -175,6 +187,8 @@ class Payment(_Model):
     fee_for_service: FeeForService = FeeForService()
     foundation: Foundation = Foundation()
     pbr: Pbr = Pbr()
+    ladder: Ladder | None = None
+    rate_card: list[RateCardOutcome] = Field(default_factory=list, max_length=32)
 
 
 class PartyBase(_Model):
@@ -187,7 +201,12 @@ class PartyBase(_Model):
 
 
 class Prime(PartyBase):
+    """The prime; ``financing`` is its deal with the commissioner (see Subcontractor for the kinds)."""
+
     name: Name = "prime"
+    upfront_share: Unit = 1.0
+    financing: Literal["pbr", "upfront_clawback"] = "pbr"
+    clawback_share: Unit = 0.1
 
 
 class Investor(_Model):
@@ -195,10 +214,18 @@ class Investor(_Model):
 
     name: Name
     provider_margin: NonNeg = 0.0
-    return_cap_multiple: Annotated[float, AfterValidator(_positive)] = 1.5
+    return_cap_multiple: Annotated[float, AfterValidator(_positive)] | None = None  # 1.5 unless a yearly cap is set
+    return_cap_annual: Unit | None = None  # cap the investor's return at this yearly rate instead
     reserves_gbp: Money = 0.0
     credit_line_gbp: Money = 0.0
     overdraft_rate: Unit = 0.0
+
+    @model_validator(mode="after")
+    def _check(self) -> Investor:
+        if self.return_cap_annual is not None and self.return_cap_multiple is not None:
+            raise field_error("return_cap_annual", "cannot be set with return_cap_multiple (choose one cap)",
+                              self.return_cap_annual)
+        return self
 
 
 class Subcontractor(PartyBase):
@@ -211,6 +238,9 @@ class Subcontractor(PartyBase):
     financing: Literal["pbr", "upfront_clawback", "investor"] = "pbr"
     clawback_share: Unit = 0.1
     investor: Investor | None = None
+    # referral risk: actual share = caseload_share x a lognormal factor drawn per simulation
+    referral_factor_mean: Pos = 1.0
+    referral_factor_sd: LogSd = 0.0
 
     @model_validator(mode="after")
     def _check(self) -> Subcontractor:
@@ -253,6 +283,9 @@ class Area(_Model):
         names = [s.name for s in self.segments]
         if len(set(names)) != len(names):
             raise field_error("segments", "names must be unique", names)
+        historic = [s.historic_share for s in self.segments]
+        if any(h is not None for h in historic) and (None in historic or abs(sum(historic) - 1.0) > 1e-6):
+            raise field_error("segments", "historic_share must be given for every segment and add up to 1", historic)
         for party in self.parties_with_costs():
             unknown = sorted(set(party.cost_per_case_gbp) - set(names))
             if unknown:
