@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import zipfile
 
 import numpy as np
 import pytest
@@ -99,6 +100,11 @@ def test_a_saved_run_reads_back_and_a_damaged_one_is_refused(pair, tmp_path):
     for key in (*mo.STATS, "cohort_n", "first_pbr_month"):
         assert np.array_equal(back.arrays[key], stats.arrays[key]), key
     assert back.arrays["cohort_n"].dtype == np.int64
+    for key, arr in ((k, a) for k, a in stats.arrays.items() if a.size):  # every array reads back, deflated ones too
+        assert np.array_equal(back.arrays[key], arr) and back.arrays[key].dtype.kind == arr.dtype.kind, key
+    with zipfile.ZipFile(tmp_path / "r" / "sims.npz") as z:
+        deflated = {i.filename for i in z.infolist() if i.compress_type == zipfile.ZIP_DEFLATED}
+    assert "cohort_clawback.npy" in deflated and "npv.npy" not in deflated  # no clawback in this design: zeros
     (tmp_path / "bad").mkdir()
     stats.write_files(tmp_path / "bad")
     with np.load(tmp_path / "bad" / "sims.npz") as z:
