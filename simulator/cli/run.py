@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import NamedTuple
 
@@ -53,13 +54,17 @@ from .progress import sims_progress
 @click.option("--max-sims", type=click.IntRange(min=1), default=None,
               help="With --precision: stop here even if a target is not met (default 200,000).")
 @click.option("--allow-long", is_flag=True, help="Run even when the run is estimated to take over an hour.")
+@click.option("--scheduler", default="in-process", show_default=True,
+              help="Where the chunks of simulations run: 'in-process', 'local' (a local Dask cluster) or a Dask "
+                   "scheduler address (tcp://host:8786); the results are the same.")
 def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_monthly: bool, keep_monthly: bool,
         resume: bool, want_report: bool, want_xlsx: bool, want_plots: bool, quiet: bool, stresses: tuple[str, ...] = (),
         mode: str | None = None, sets: tuple[str, ...] = (), precisions: tuple[str, ...] = (),
-        max_sims: int | None = None, allow_long: bool = False) -> None:
+        max_sims: int | None = None, allow_long: bool = False, scheduler: str = "in-process") -> None:
     """Simulate SCENARIO (a TOML file) and print each party's risk."""
     sc = with_mode(load_run_scenario(scenario, sets, stresses)[0], mode)
     targets = precision_targets(sc, precisions)
+    check_scheduler(scheduler, precise=bool(targets))
     sims = (max_sims or DEFAULT_MAX_SIMS) if targets else sims
     if no_monthly and keep_monthly:
         raise click.UsageError("--no-monthly and --keep-monthly contradict each other: give one")
@@ -69,8 +74,9 @@ def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_mon
         checkpoint = open_checkpoint(folder, sc, sims=sims, seed=seed, keep=keep, resume=resume, force=force)
         compiling_notice()
         try:
-            results, precise = run_simulations(sc, targets, sims=sims, seed=seed, keep=keep, checkpoint=checkpoint,
-                                               quiet=quiet)
+            with chunks_on(scheduler) as chunks:
+                results, precise = run_simulations(sc, targets, sims=sims, seed=seed, keep=keep, checkpoint=checkpoint,
+                                                   quiet=quiet, chunks=chunks)
             stage = folder.stage()
             results.write_files(stage, scenario_file=scenario)
             notes = write_extras(results, stage, out_dir, report=want_report, xlsx=want_xlsx, plots=want_plots)
@@ -115,14 +121,41 @@ def compiling_notice() -> None:
             err=True)
 
 
-def run_simulations(sc, targets: list, *, sims: int, seed: int, keep: Monthly, checkpoint: Checkpoint, quiet: bool):
-    """(Results, the precision outcome or None): ``sims`` simulations, or with targets until every s.e. is met."""
+def check_scheduler(scheduler: str, *, precise: bool) -> None:
+    """Refuse, before anything runs, a ``--scheduler`` that is not understood or that cannot go with ``--precision``."""
+    if scheduler == "in-process":
+        return
+    if precise:
+        raise click.UsageError("--precision runs in-process only (it decides after each chunk whether to go on); "
+                               "drop --scheduler or give --sims")
+    if scheduler != "local":
+        from ..studies.distributed import parse_address  # Dask and the sweep code only when asked for
+
+        parse_address(scheduler)
+
+
+def chunks_on(scheduler: str):
+    """A context giving the engine's chunk source for ``--scheduler``: None in-process, else a Dask cluster's."""
+    if scheduler == "in-process":
+        return nullcontext(None)
+    from ..studies.cluster_run import run_chunks_on
+
+    return run_chunks_on(scheduler)
+
+
+def run_simulations(sc, targets: list, *, sims: int, seed: int, keep: Monthly, checkpoint: Checkpoint, quiet: bool,
+                    chunks=None):
+    """(Results, the precision outcome or None): ``sims`` simulations, or with targets until every s.e. is met.
+
+    ``chunks``: where the chunks are computed (a Dask cluster), or None: in this process.
+    """
     with sims_progress(sims, quiet=quiet) as tick:
         if targets:
             precise = simulate_precise(sc, targets, seed=seed, max_sims=sims, checkpoint=checkpoint, progress=tick,
                                        **keep.options())
             return precise.results, precise
-        return simulate(sc, sims=sims, seed=seed, checkpoint=checkpoint, progress=tick, **keep.options()), None
+        return simulate(sc, sims=sims, seed=seed, checkpoint=checkpoint, progress=tick, chunks=chunks,
+                        **keep.options()), None
 
 
 def open_checkpoint(folder: Writer, sc, *, sims: int, seed: int, keep: Monthly, resume: bool,

@@ -89,6 +89,11 @@ class Checkpoint:
     def _chunk(self, first_block: int) -> Path:
         return self.folder / f"chunk_{first_block:07d}.npz"
 
+    def has_chunk(self, first_block: int) -> bool:
+        """Whether a chunk from ``first_block`` is on disk (not yet checked: :meth:`load_into` does that)."""
+        self.wait()
+        return self._chunk(first_block).is_file()
+
     def load_into(self, chunk: dict[str, np.ndarray], first_block: int) -> bool:
         """Copy a saved chunk into ``chunk``'s arrays; False when it is not saved, or damaged (then notified)."""
         path = self._chunk(first_block)

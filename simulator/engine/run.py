@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -38,6 +39,25 @@ def block_generators(seed: int, first_block: int, n_blocks: int) -> tuple[np.ran
     """
     blocks = range(first_block, first_block + n_blocks)
     return tuple(np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b,))) for b in blocks)
+
+
+class ChunkJob(NamedTuple):
+    """What a chunk computed elsewhere (a Dask worker) needs besides its first block: the run's settings."""
+
+    scenario: Scenario
+    sims: int
+    seed: int
+    keep_monthly: bool
+    keep_components: bool
+    monthly_stats: bool
+
+
+class ChunkSource(Protocol):
+    """Chunks computed elsewhere (see :mod:`.remote`): started once per run, then taken in order."""
+
+    def start(self, job: ChunkJob, firsts: list[int]) -> None: ...
+
+    def take(self, first_block: int, stored: dict[str, np.ndarray]) -> bool: ...
 
 
 def run_checkpoint(folder, scenario: Scenario, *, sims: int, seed: int, keep_monthly: bool, keep_components: bool,
@@ -72,6 +92,7 @@ def simulate(
     inputs: ExternalInputs | None = None,
     until: Callable[[Outputs, int], bool] | None = None,
     monthly_stats: bool = False,
+    chunks: ChunkSource | None = None,
 ) -> Results:
     """Run ``sims`` Monte Carlo simulations of a scenario.
 
@@ -90,6 +111,8 @@ def simulate(
         there (precision control): the result is then exactly that of a run of that many simulations.
     monthly_stats : keep monthly cash flows as statistics (percentiles, means, cash-out months: see
         :mod:`.monthly_stats`) instead of per simulation; ``keep_monthly`` and ``keep_components`` are then ignored.
+    chunks : where chunks not already in the checkpoint are computed (a Dask cluster: :mod:`.remote`); the
+        numbers are those of an in-process run (each block has its own seed). Not with ``inputs`` or ``until``.
     """
     if sims < 1:
         raise ValueError(f"sims must be >= 1 (got {sims})")
@@ -109,6 +132,12 @@ def simulate(
     out = allocate_outputs(m, sims, keep_monthly=keep_monthly, keep_components=keep_components)
     stats = MonthlyStats(scenario, m, calendar.cohort_pay_month, sims, BLOCK_SIZE) if monthly_stats else None
     total_blocks = -(-sims // BLOCK_SIZE)
+    if chunks is not None:
+        if inputs is not None or until is not None:
+            raise ValueError("chunks computed elsewhere cannot take external inputs or stop early (until)")
+        firsts = range(0, total_blocks, CHUNK_BLOCKS)
+        chunks.start(ChunkJob(scenario, sims, seed, keep_monthly, keep_components, monthly_stats),
+                     [b for b in firsts if checkpoint is None or not checkpoint.has_chunk(b)])
     with settled(checkpoint):
         for first_block in range(0, total_blocks, CHUNK_BLOCKS):
             n_blocks = min(CHUNK_BLOCKS, total_blocks - first_block)
@@ -118,7 +147,8 @@ def simulate(
             if stats is not None:
                 stored.update(stats.chunk_state(start, stop))
             fill_chunk(m, chunk, stored, seed=seed, first_block=first_block, start=start, inputs=inputs,
-                       keep=(keep_monthly, keep_components), individual=individual, stats=stats, checkpoint=checkpoint)
+                       keep=(keep_monthly, keep_components), individual=individual, stats=stats, checkpoint=checkpoint,
+                       chunks=chunks)
             if progress is not None:
                 progress(stop - start)
             if until is not None and stop < sims and until(out, stop):
@@ -144,18 +174,28 @@ def settled(checkpoint: Checkpoint | None) -> Iterator[None]:
 
 def fill_chunk(m: ModelArrays, chunk: Outputs, stored: dict, *, seed: int, first_block: int, start: int,
                inputs: ExternalInputs | None, keep: tuple[bool, bool], individual: bool, stats: MonthlyStats | None,
-               checkpoint: Checkpoint | None) -> None:
-    """Load a chunk from the checkpoint, or simulate it (its months folded into ``stats``) and save it."""
+               checkpoint: Checkpoint | None, chunks: ChunkSource | None = None) -> None:
+    """Load a chunk from the checkpoint, take it from ``chunks`` or simulate it (its months folded into ``stats``),
+    and save it."""
     if checkpoint is None or not checkpoint.load_into(stored, first_block):
-        if stats is not None:
-            stats.run_chunk(m, chunk, lambda b: block_generators(seed, first_block + b, CHUNK_BLOCKS), start, individual)
-        else:
-            run_chunk(m, chunk, seed=seed, first_block=first_block, start=start, inputs=inputs, keep=keep,
-                      individual=individual)
+        if chunks is None or not chunks.take(first_block, stored):
+            simulate_chunk(m, chunk, seed=seed, first_block=first_block, start=start, inputs=inputs, keep=keep,
+                           individual=individual, stats=stats)
         if checkpoint is not None:
             checkpoint.save(stored, first_block)
     if stats is not None:
         stats.add_chunk()
+
+
+def simulate_chunk(m: ModelArrays, chunk: Outputs, *, seed: int, first_block: int, start: int,
+                   inputs: ExternalInputs | None, keep: tuple[bool, bool], individual: bool,
+                   stats: MonthlyStats | None) -> None:
+    """Simulate one chunk into ``chunk`` (and, with ``stats``, its months folded from simulation ``start``)."""
+    if stats is not None:
+        stats.run_chunk(m, chunk, lambda b: block_generators(seed, first_block + b, CHUNK_BLOCKS), start, individual)
+    else:
+        run_chunk(m, chunk, seed=seed, first_block=first_block, start=start, inputs=inputs, keep=keep,
+                  individual=individual)
 
 
 def run_chunk(m: ModelArrays, chunk: Outputs, *, seed: int, first_block: int, start: int,
