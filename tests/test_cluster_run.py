@@ -29,6 +29,18 @@ class Interrupt(Exception):
     pass
 
 
+class StopAfter:
+    """A progress callback that interrupts the run once ``chunks`` chunks are finished."""
+
+    def __init__(self, chunks: int):
+        self.left = chunks
+
+    def __call__(self, sims: int) -> None:
+        self.left -= 1
+        if not self.left:
+            raise Interrupt
+
+
 @pytest.fixture(scope="module")
 def client():
     """A LocalCluster on the loopback interface, its worker in this process (warm kernels), over TCP."""
@@ -78,15 +90,8 @@ def test_an_interrupted_cluster_run_resumes_in_process_or_on_the_cluster(client,
         ckpt = run_checkpoint(folder, sc, sims=SIMS, seed=29, keep_monthly=False, keep_components=False,
                               monthly_stats=True)
         ckpt.start(resume=False)
-        done = []
-
-        def stop_after_two(n):
-            done.append(n)
-            if len(done) == 2:
-                raise Interrupt
-
         with pytest.raises(Interrupt):
-            simulate(sc, sims=SIMS, seed=29, checkpoint=ckpt, progress=stop_after_two, monthly_stats=True,
+            simulate(sc, sims=SIMS, seed=29, checkpoint=ckpt, progress=StopAfter(2), monthly_stats=True,
                      chunks=RemoteChunks(Recording(client)))
         assert sorted(p.name for p in folder.glob("chunk_*.npz")) == ["chunk_0000000.npz", "chunk_0000016.npz"]
         ckpt.start(resume=True)
