@@ -155,3 +155,21 @@ def test_chunks_from_another_version_or_of_another_shape_are_refused():
         simulate(sc, sims=100, seed=1, chunks=RemoteChunks(runner("0.0.1", 100)))
     with pytest.raises(PbrsimError, match="as float64\\(99, .* expected float64\\(100, "):
         simulate(sc, sims=100, seed=1, chunks=RemoteChunks(runner(__version__, 99)))
+
+
+def test_pbrsim_run_resumes_on_a_scheduler_by_address_what_a_cluster_run_left(client, tmp_path):
+    sc = load_scenario(DEFAULT_SCENARIO)
+    ckpt = run_checkpoint(tmp_path / "r" / ".partial", sc, sims=SIMS, seed=37, keep_monthly=False,
+                          keep_components=False, monthly_stats=True)  # what `pbrsim run` keys by default
+    ckpt.start(resume=False)
+    with pytest.raises(Interrupt):
+        simulate(sc, sims=SIMS, seed=37, checkpoint=ckpt, progress=StopAfter(3), monthly_stats=True,
+                 chunks=RemoteChunks(Recording(client)))
+    args = ("run", DEFAULT_SCENARIO, "--sims", SIMS, "--seed", 37, "--quiet")
+    refused = invoke(*args, "--out", tmp_path / "r", "--scheduler", client.scheduler.address)
+    assert refused.exit_code == 2 and "--resume" in refused.output  # the folder rules hold on a cluster too
+    resumed = invoke(*args, "--out", tmp_path / "r", "--scheduler", client.scheduler.address, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert invoke(*args, "--out", tmp_path / "whole").exit_code == 0
+    assert canonical(tmp_path / "r") == canonical(tmp_path / "whole")
+    assert not (tmp_path / "r" / ".partial").exists()
