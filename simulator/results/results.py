@@ -96,12 +96,10 @@ class Results:
 
     def _compute_summary(self) -> dict:
         a = self.arrays
-        areas = {
-            name: area_metrics(*(a[k][:, i] for k in ("cohort_n", "cohort_binary", "cohort_frequency",
-                                                      "cohort_base_binary", "cohort_base_frequency", "cohort_pbr")),
-                               *(a[k][:, i] if k in a else None for k in ("cohort_met", "pooled_pbr")))
-            for i, name in enumerate(self.area_names)
-        }
+        per_area = area_metrics(*(a[k] for k in ("cohort_n", "cohort_binary", "cohort_frequency",
+                                                  "cohort_base_binary", "cohort_base_frequency", "cohort_pbr")),
+                                *(a.get(k) for k in ("cohort_met", "pooled_pbr")))
+        areas = dict(zip(self.area_names, per_area, strict=True))
         return finite_or_none({
             "sims": self.sims,
             "seed": self.seed,
