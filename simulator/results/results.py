@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,11 +150,11 @@ class Results:
         folder = Path(folder)
         labels = {"party_names": self.party_names, "area_names": self.area_names, "seed": self.seed,
                   "cohort_start_month": self.cohort_start_month, "cohort_pay_month": self.cohort_pay_month}
-        written = [
-            write_summary(folder, self.summary()),
-            write_sims(folder, self.arrays, sims=self.sims, labels=labels,
-                       scenario_json=self.scenario.model_dump_json(), provenance=self.provenance()),
-        ]
+        with ThreadPoolExecutor(1, thread_name_prefix="pbrsim-summary") as pool:
+            summary = pool.submit(self.summary)  # on the other core while sims.npz is written (both release the GIL)
+            sims_path = write_sims(folder, self.arrays, sims=self.sims, labels=labels,
+                                   scenario_json=self.scenario.model_dump_json(), provenance=self.provenance())
+            written = [write_summary(folder, summary.result()), sims_path]
         if scenario_file is not None:
             written.append(copy_scenario(scenario_file, folder, sha256=self.scenario.source_sha256))
         return written
