@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from simulator.results.metrics import clustered_mean, cvar, party_metrics
+from simulator.results.metrics import area_metrics, clustered_mean, cvar, party_metrics
 
 from .conftest import DEFAULT_SCENARIO, raw_scenario, run, set_key
 
@@ -32,6 +32,33 @@ def test_clustered_standard_error_uses_simulations_as_units():
     values = np.array([[1.0, 1.0], [0.0, 0.0]])
     p, se = clustered_mean(values, np.ones_like(values, dtype=bool))
     assert p == 0.5 and se == pytest.approx(0.5)  # sd of per-sim means (0.707) / sqrt(2)
+
+
+def test_area_metrics_of_all_areas_equal_area_by_area_bit_for_bit():
+    # every area's row sums are taken in one pass; they must be the sums area by area, to the last bit,
+    # with empty cohorts anywhere (holding NaN, as a rate of no offenders does) and a whole empty area
+    rng = np.random.default_rng(5)
+    sims, areas, cohorts = 300, 4, 13
+    n = rng.integers(0, 4, (sims, areas, cohorts)) * (rng.random((sims, areas, cohorts)) < 0.8)
+    n[:, 3] = 0
+    rate = np.where(n > 0, rng.random(n.shape), np.nan)
+    pbr = np.where(n > 0, rng.normal(0.0, 1e5, n.shape), 0.0)
+    met, pooled = rng.random(n.shape) < 0.4, np.where(rng.random((sims, areas)) < 0.3, 5e4, 0.0)
+    got = area_metrics(n, rate, rate * 3.1, rate * 0.9, rate * 2.7, pbr, met, pooled)
+    def same(a, b) -> bool:  # equal to the last bit (NaN where both are NaN)
+        return np.array_equal(np.array(a, dtype=float), np.array(b, dtype=float), equal_nan=True)
+
+    for i, m in enumerate(got):
+        valid = n[:, i] > 0
+        for key, values in (("prob_cohort_paid", pbr[:, i] > 0), ("prob_cohort_deducted", pbr[:, i] < 0),
+                            ("prob_cohort_met", met[:, i])):
+            assert same([m[key], m[key + "_se"]], clustered_mean(values, valid)), (i, key)
+        assert same([m["cohort_pbr_gbp"]["mean"], m["cohort_pbr_gbp"]["se_mean"]], clustered_mean(pbr[:, i], valid))
+        assert same(m["binary_rate"]["mean"], clustered_mean(rate[:, i], valid)[0])
+        assert same(m["frequency_per_offender"]["baseline_mean"], clustered_mean(rate[:, i] * 2.7, valid)[0])
+        assert same(m["mean_cohort_size"], clustered_mean(n[:, i], valid)[0])
+    assert all(math.isnan(got[3][k]) for k in ("mean_cohort_size", "prob_cohort_paid"))
+    assert got[0]["pooled_pbr_gbp"]["mean"] == pytest.approx(5e4 * np.mean(pooled[:, 0] > 0))
 
 
 def test_summary_recomputed_from_the_monthly_flows():
