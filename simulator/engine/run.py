@@ -132,14 +132,14 @@ def simulate(
     out = allocate_outputs(m, sims, keep_monthly=keep_monthly, keep_components=keep_components)
     stats = MonthlyStats(scenario, m, calendar.cohort_pay_month, sims, BLOCK_SIZE) if monthly_stats else None
     total_blocks = -(-sims // BLOCK_SIZE)
+    firsts = range(0, total_blocks, CHUNK_BLOCKS)
     if chunks is not None:
         if inputs is not None or until is not None:
             raise ValueError("chunks computed elsewhere cannot take external inputs or stop early (until)")
-        firsts = range(0, total_blocks, CHUNK_BLOCKS)
         chunks.start(ChunkJob(scenario, sims, seed, keep_monthly, keep_components, monthly_stats),
                      [b for b in firsts if checkpoint is None or not checkpoint.has_chunk(b)])
     with settled(checkpoint):
-        for first_block in range(0, total_blocks, CHUNK_BLOCKS):
+        for first_block in firsts:
             n_blocks = min(CHUNK_BLOCKS, total_blocks - first_block)
             start, stop = first_block * BLOCK_SIZE, min(sims, (first_block + n_blocks) * BLOCK_SIZE)
             chunk = chunk_view(out, start, stop, keep_monthly, keep_components)
