@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 
 from ..kernels import simulate_blocks as serial_blocks
-from ..kernels.records import ModelArrays, Outputs
+from ..kernels.records import ModelArrays, Outputs, model_ref, outputs_ref
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 
@@ -38,7 +38,7 @@ def simulate_blocks(gens: tuple, block_size: int, m: ModelArrays, out: Outputs, 
     n_blocks = min(len(gens), -(-n_rows // block_size))
     threads = max(1, min(numba.get_num_threads(), n_blocks))
     if threads == 1:
-        serial_blocks(gens, block_size, m, out, keep_monthly, keep_components, individual)
+        serial_blocks(gens, block_size, model_ref(m), outputs_ref(out), keep_monthly, keep_components, individual)
         return
     cuts = [n_blocks * t // threads for t in range(threads + 1)]
     jobs = []
@@ -46,8 +46,8 @@ def simulate_blocks(gens: tuple, block_size: int, m: ModelArrays, out: Outputs, 
         rows = slice(lo * block_size, min(n_rows, hi * block_size))
         part = Outputs(*(a[rows] if _per_row(a, n_rows) else a for a in out))
         given = m.given[rows] if m.given.shape[0] else m.given  # given draws are indexed by row, like the outputs
-        args = (gens[lo:] + gens[:lo], block_size, m._replace(given=given), part, keep_monthly, keep_components,
-                individual)
+        args = (gens[lo:] + gens[:lo], block_size, model_ref(m._replace(given=given)), outputs_ref(part), keep_monthly,
+                keep_components, individual)
         jobs.append(pool(threads - 1).submit(serial_blocks, *args) if lo else args)
     serial_blocks(*jobs[0])  # the calling thread takes the first share
     for job in jobs[1:]:

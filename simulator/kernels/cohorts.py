@@ -17,7 +17,7 @@ from .designs import (
 )
 from .given import AREA_BASELINE, AREA_VOLUME, AREA_VOLUME_NOISE, GIVEN_COHORT_SHOCK, area_column, binomial_quantile, given_draw
 from .individual import individual_outcome, prepare_counts
-from .outcomes import clip_rate, count_variance, lognormal_factor, segment_effect
+from .outcomes import clip_rate, copy_1d, count_variance, lognormal_factor, segment_effect
 from .payments import (
     binary_payment,
     binary_standard_error,
@@ -282,7 +282,7 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
             base_bin_out[c] = e_bin / n * ct.stretch_factor
             base_freq_out[c] = e_off / n * ct.stretch_factor
     paid = cap_cohorts(net_c, terms_table[:, 0], terms_table[:, 2], total_cap)
-    pbr_out[:] = net_c
+    copy_1d(pbr_out, net_c)
     if designs is not None:
         if pooled:
             pooled_terms = with_targets(terms, design[D_POOLED_BIN], design[D_POOLED_FREQ])

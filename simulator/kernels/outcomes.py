@@ -57,3 +57,21 @@ def count_variance(mu, alpha):
 def segment_effect(points, sd, z):
     """A segment's true effect bought by spend (points): its mean plus ``z`` times its sd (0 and 0: none)."""
     return points + z * sd
+
+
+@njit(cache=True)
+def copy_1d(dst, src):
+    """``dst[:] = src`` for two arrays of one length, without numba's shape check.
+
+    A slice assignment compiles a shape-mismatch error path (string formatting), which cost
+    about 3 s of the cold compile; the engine sizes these arrays, so the check is not needed.
+    """
+    for i in range(len(dst)):
+        dst[i] = src[i]
+
+
+@njit(cache=True)
+def copy_2d(dst, src):
+    """``dst[:] = src`` for two 2-D arrays of one shape (see :func:`copy_1d`)."""
+    for i in range(dst.shape[0]):
+        copy_1d(dst[i], src[i])

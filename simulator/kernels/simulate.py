@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.experimental import structref
 
 from .cashflows import (
     delivery_costs,
@@ -24,10 +25,25 @@ from .designs import pooled_sums
 from .financing import prime_settlement, referral_shares, rescale_fee_shares, service_credits
 from .given import GIVEN_EFFECT_BINARY, GIVEN_EFFECT_FREQUENCY, GIVEN_SHOCK, GIVEN_SPEND, given_draw
 from .individual import make_count_tables
-from .outcomes import draw_scalar
+from .outcomes import copy_1d, copy_2d, draw_scalar
 
-Workspace = namedtuple("Workspace", "fee adv pbr cost deferred received vol base_rate base_mu net_c adv_c tables terms "
-                                    "schedule met_c share pool")
+WORKSPACE_FIELDS = ("fee", "adv", "pbr", "cost", "deferred", "received", "vol", "base_rate", "base_mu", "net_c", "adv_c",
+                    "tables", "terms", "schedule", "met_c", "share", "pool")
+
+
+@structref.register
+class WorkspaceRecord(types.StructRef):
+    """numba's type for :class:`Workspace` (a StructRef: one pointer per call, see records.py)."""
+
+    def preprocess_fields(self, fields):
+        return tuple((name, types.unliteral(t)) for name, t in fields)
+
+
+class Workspace(structref.StructRefProxy):
+    """Scratch arrays of one block: made and used inside the kernel only."""
+
+
+structref.define_constructor(Workspace, WorkspaceRecord, WORKSPACE_FIELDS)
 FeeSchedule = namedtuple("FeeSchedule", "fee commissioner deferred received")
 
 
@@ -115,14 +131,14 @@ def simulate_one(gen, m, s, out, w, keep_monthly, keep_components, individual):
     effect_z = given_draw(g, s, GIVEN_SPEND, gen.standard_normal() if m.seg_effect_drawn else 0.0)  # spend effect
     out.effect_binary_points[s] = effect_bin
     out.effect_frequency_relative[s] = effect_freq
-    w.fee[:] = w.schedule.fee
+    copy_2d(w.fee, w.schedule.fee)
     w.adv[:] = 0.0
     w.pbr[:] = 0.0
     w.cost[:] = 0.0
-    w.deferred[:] = w.schedule.deferred
-    w.received[:] = w.schedule.received
+    copy_2d(w.deferred, w.schedule.deferred)
+    copy_2d(w.received, w.schedule.received)
     commissioner = out.commissioner_paid[s]
-    commissioner[:] = w.schedule.commissioner
+    copy_1d(commissioner, w.schedule.commissioner)
     for a in range(len(m.area_prime)):
         draw_volumes(gen, m, a, w.vol, s)
         draw_baselines(gen, m, a, w.base_rate, w.base_mu, s)
@@ -149,7 +165,7 @@ def simulate_one(gen, m, s, out, w, keep_monthly, keep_components, individual):
     out.commissioner_npv[s] = npv
     for p in range(len(m.party_kind)):
         party_balances(m, p, s, w.fee, w.adv, w.pbr, w.cost, out, keep_monthly, keep_components)
-    out.caseload_share[s, :] = w.share
+    copy_1d(out.caseload_share[s], w.share)
 
 
 @njit(cache=True, nogil=True)
