@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import NamedTuple
 
@@ -72,9 +73,8 @@ def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_mon
     check_run(sc, sims, keep_monthly=keep.full, keep_components=keep.full, allow_long=allow_long)
     with writing(out_dir) as folder:
         checkpoint = open_checkpoint(folder, sc, sims=sims, seed=seed, keep=keep, resume=resume, force=force)
-        compiling_notice()
         try:
-            with chunks_on(scheduler) as chunks:
+            with compiling(sc, keep.stats), chunks_on(scheduler) as chunks:
                 results, precise = run_simulations(sc, targets, sims=sims, seed=seed, keep=keep, checkpoint=checkpoint,
                                                    quiet=quiet, chunks=chunks)
             stage = folder.stage()
@@ -112,13 +112,29 @@ class Monthly(NamedTuple):
 COMPILE_TIME = "about a minute"  # a fresh compile on a 2-core machine: 45-47 s (benchmarks/start_fast.py)
 
 
-def compiling_notice() -> None:
-    """One line before the kernels compile (a fresh install, a new numba): the wait is not a hang."""
+@contextmanager
+def compiling(scenario, monthly_stats: bool) -> Iterator[None]:
+    """Before the kernels compile (a fresh install, a new numba), one line saying so: the wait is not a hang.
+
+    The monthly-statistics kernels then compile in a second process on the other core
+    (:mod:`simulator.engine.side_compile`); one still compiling when the run ends is stopped.
+    """
     from ..engine.compiled import is_compiled
 
+    child = None
     if not is_compiled():
         say(f"pbrsim: compiling the simulation engine for this machine (first run only, {COMPILE_TIME} on 2 cores)...",
             err=True)
+        if monthly_stats:
+            from ..engine.side_compile import start_beside
+
+            child = start_beside(scenario)
+    try:
+        yield
+    finally:
+        if child is not None and child.poll() is None:
+            child.kill()
+            child.wait()
 
 
 def check_scheduler(scheduler: str, *, precise: bool) -> None:

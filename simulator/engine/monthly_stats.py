@@ -72,11 +72,14 @@ class MonthlyStats:
             piece = Outputs(*(getattr(chunk, k)[lo:hi] for k in Outputs._fields))
             piece = piece._replace(monthly_net=net, monthly_fee=fee, monthly_pbr=pbr, monthly_cost=cost)
             simulate_blocks(gens_for(lo // self.block_size), self.block_size, m, piece, True, True, individual)
-            kept = (self.net32, self.pay_pbr, self.year_net, self.cash_out, self.chunk_sums)
-            args = (net, fee, pbr, cost, start + lo)
-            jobs = [self.pool.submit(reduce_months, *args, h, self.reserves, self.credit, self.pay, self.year_of, kept)
-                    for h in self.party_sets]
-            [job.result() for job in jobs]
+            self.fold(net, fee, pbr, cost, start + lo)
+
+    def fold(self, net: np.ndarray, fee: np.ndarray, pbr: np.ndarray, cost: np.ndarray, row0: int) -> None:
+        """Fold a piece's monthly flows (simulations from ``row0``) into the statistics, parties split over threads."""
+        kept = (self.net32, self.pay_pbr, self.year_net, self.cash_out, self.chunk_sums)
+        jobs = [self.pool.submit(reduce_months, net, fee, pbr, cost, row0, h, self.reserves, self.credit, self.pay,
+                                 self.year_of, kept) for h in self.party_sets]
+        [job.result() for job in jobs]
 
     def add_chunk(self) -> None:
         """Count the chunk just simulated or loaded into the sums (chunk by chunk, in order)."""
