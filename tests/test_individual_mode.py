@@ -15,11 +15,9 @@ from scipy import stats
 
 from simulator import load_scenario, scenario_from_dict, simulate
 from simulator.cli import main
-from simulator.engine.risk_spread import centre_table
 from simulator.errors import ScenarioError
 from simulator.kernels.individual import (
     CDF_MAX,
-    CENTRE_GRID,
     build_guide,
     count_cdf,
     individual_outcome,
@@ -40,12 +38,11 @@ def tables_for(mu: float, alpha: float):
     return tables
 
 
-def draw_cells(n: int, p: float, spread: float, reps: int, mu: float = 3.5, alpha: float = 0.8, seed: int = 11):
+def draw_cells(n: int, p: float, reps: int, mu: float = 3.5, alpha: float = 0.8, seed: int = 11):
     """``reps`` independent segments of ``n`` offenders: arrays of reoffenders and reoffences."""
     t = tables_for(mu, alpha)
     gen = np.random.default_rng(seed)
-    centres = centre_table(spread) if spread > 0 else np.zeros(CENTRE_GRID)
-    out = np.array([individual_outcome(gen, n, p, spread, centres, t.cdf[0], t.guide[0], t.table, t.table_guide)
+    out = np.array([individual_outcome(gen, n, p, t.cdf[0], t.guide[0], t.table, t.table_guide)
                     for _ in range(reps)])
     return out[:, 0], out[:, 1]
 
@@ -85,7 +82,7 @@ def test_guided_lookup_is_inversion():
 
 def test_no_spread_reoffenders_are_binomial():
     n, p, reps = 400, 0.37, 4000
-    r, _ = draw_cells(n, p, 0.0, reps)
+    r, _ = draw_cells(n, p, reps)
     se_mean = math.sqrt(n * p * (1 - p) / reps)
     assert abs(r.mean() - n * p) < Z * se_mean
     var = n * p * (1 - p)
@@ -93,11 +90,10 @@ def test_no_spread_reoffenders_are_binomial():
     assert abs(r.var(ddof=1) - var) < Z * se_var
 
 
-@pytest.mark.parametrize("spread", [0.0, 0.8])
-def test_count_per_reoffender_is_one_plus_nb2(spread):
+def test_count_per_reoffender_is_one_plus_nb2():
     mu, alpha = 3.5, 0.8
     n, p, reps = 1, 0.6, 120_000  # one offender per draw: each reoffender's own count
-    r, o = draw_cells(n, p, spread, reps, mu, alpha)
+    r, o = draw_cells(n, p, reps, mu, alpha)
     counts = o[r == 1]
     var = (mu - 1) + alpha * (mu - 1) ** 2
     assert abs(counts.mean() - mu) < Z * math.sqrt(var / len(counts))
@@ -108,19 +104,6 @@ def test_count_per_reoffender_is_one_plus_nb2(spread):
     for k, prob in zip((1, 2, 3), pmf, strict=True):
         share = np.mean(counts == k)
         assert abs(share - prob) < Z * math.sqrt(prob * (1 - prob) / len(counts))
-
-
-@pytest.mark.parametrize("p, sd", [(0.25, 1.0), (0.05, 2.0), (0.7, 0.5)])
-def test_spread_keeps_the_segment_rate_as_the_mean_risk(p, sd):
-    """Personal risks spread around the segment rate average to it (the rate is the mean, not the median)."""
-    n, reps = 500, 3000
-    r, _ = draw_cells(n, p, sd, reps)
-    se = r.std(ddof=1) / math.sqrt(reps) / n
-    assert abs(r.mean() / n - p) < Z * se
-    # risks drawn afresh for each offender: each reoffends with chance E[p_i] = p, independently, so
-    # the count is exactly Binomial(n, p) whatever the spread
-    var = n * p * (1 - p)
-    assert abs(r.var(ddof=1) - var) < Z * var * math.sqrt(2.0 / (reps - 1))
 
 
 # ---------------------------------------------------------------- engine: modes agree

@@ -11,10 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..kernels import records as r
-from ..kernels.individual import CENTRE_GRID
 from ..kernels.records import LADDER_BINARY, LADDER_FREQUENCY, LADDER_NONE, NO_REOFFENCE
 from ..scenario import Area
-from .risk_spread import centre_table
 
 _DESIGN_COLUMNS = {
     "bin_adjusted": r.D_BIN_ADJ, "freq_adjusted": r.D_FREQ_ADJ, "bin_on": r.D_BIN_ON, "freq_on": r.D_FREQ_ON,
@@ -98,13 +96,10 @@ def _area_design_fields(areas: list[Area]) -> dict:
 
 
 def _segment_design_fields(areas: list[Area]) -> dict:
-    """Historic case mix per segment, and the risk-spread centre tables (zeros where no spread)."""
+    """Historic case mix per segment."""
     n_g = max(len(a.segments) for a in areas)
     hist = np.zeros((len(areas), n_g))
-    centres = np.zeros((len(areas), n_g, CENTRE_GRID))
     for i, a in enumerate(areas):
         for g, s in enumerate(a.segments):
             hist[i, g] = s.share if s.historic_share is None else s.historic_share
-            if s.risk_spread_logit_sd > 0.0:
-                centres[i, g] = centre_table(s.risk_spread_logit_sd)
-    return dict(seg_hist_share=hist, seg_centre=centres)
+    return dict(seg_hist_share=hist)

@@ -4,8 +4,12 @@ With personal risk ``expit(c + sd Z)``, ``Z ~ N(0, 1)``, the mean risk is not ``
 it moves towards 1/2 as ``sd`` grows. A segment's ``binary_rate`` is its *mean* risk (the
 baseline is that rate), so the kernels need the centre ``c(p)`` solving
 ``E[expit(c + sd Z)] = p``. It has no closed form; this module tabulates it once per
-segment on a grid of ``logit(p)`` (64-point Gauss-Hermite quadrature, safeguarded Newton),
-and the kernel interpolates (:func:`simulator.kernels.individual.risk_centre`).
+segment on a grid of ``logit(p)`` (64-point Gauss-Hermite quadrature, safeguarded Newton).
+
+Centred so, the spread leaves every outcome's law as it is (see
+:mod:`simulator.kernels.individual`), so the engine no longer draws personal risks; this
+module serves the per-offender reference (``benchmarks/references.py``) and the test that
+the reference and the engine agree.
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..kernels.individual import CENTRE_GRID, CENTRE_LOGIT_MAX
-
+CENTRE_GRID = 512  # points of a centre table, evenly spaced in logit(p) ...
+CENTRE_LOGIT_MAX = 14.0  # ... over [-14, 14] (rates are clipped to [1e-6, 1 - 1e-6])
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(64)
 _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
 

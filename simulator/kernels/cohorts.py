@@ -204,7 +204,6 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
     reference-count update per array, which dominated the loop (and contends across threads).
     """
     rate, mu_row, alpha, share, hist = m.seg_rate[a], m.seg_mu[a], m.seg_alpha[a], m.seg_share[a], m.seg_hist_share[a]
-    spread, centres = m.seg_spread[a], m.seg_centre[a]
     seg_points, seg_sd = m.seg_effect_points[a], m.seg_effect_sd[a]
     starts, lengths, n_seg = m.cohort_start, m.cohort_len, m.n_segments[a]
     design, given = m.design[a], m.given
@@ -240,8 +239,7 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
             p = clip_rate(rate[g] + (shock - segment_effect(seg_points[g], seg_sd[g], effect_z)) / 100.0)
             mu = max(1.0, mu_row[g] * (1.0 - effect_freq))
             if individual:
-                r, o = individual_outcome(gen, n_g, p, spread[g], centres[g], tables.cdf[g], tables.guide[g],
-                                          tables.table, tables.table_guide)
+                r, o = individual_outcome(gen, n_g, p, tables.cdf[g], tables.guide[g], tables.table, tables.table_guide)
             else:
                 state, r, o = cohort_outcome(gen, state, n_g, p, mu, alpha[g])
             n += n_g

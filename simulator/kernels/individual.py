@@ -1,20 +1,25 @@
 """Individual-level outcomes: every offender of a cohort segment drawn one by one.
 
-Each offender gets a personal risk around the segment's rate, logit-normal:
-``p_i = expit(c + sd * z_i)`` with ``z_i ~ N(0, 1)`` (``sd = 0``: every offender has the
-segment rate, and the cohort's count of reoffenders is binomial, as in aggregate mode). The
-centre ``c`` is chosen so that the *mean* personal risk is ``p`` (the segment's rate, which is
-also its baseline): ``E[expit(c + sd Z)] = p``, interpolated in a table the engine builds
-once per segment (:func:`risk_centre`; ``simulator/engine/risk_spread.py``). Centring on
-``logit(p)`` instead would make ``p`` the median and pull the mean towards 1/2, an effect
-that is not there. A reoffender's count of proven reoffences is ``1 + NB2`` with the
-segment's mean and overdispersion, drawn by inverting a CDF table built once per segment and
-simulation (the same law as the aggregate mode's gamma-Poisson total). With no spread, an
-offender's whole outcome (0, or a count) is one inversion of a single table.
+An offender's outcome is 0 (no proven reoffence) or a count of reoffences; with a segment
+rate ``p`` (its baseline, shock and effect applied) the count of a reoffender is ``1 + NB2``
+with the segment's mean and overdispersion (the same law as the aggregate mode's
+gamma-Poisson total), and a whole outcome is one inversion of a CDF table built once per
+segment and simulation.
+
+A personal risk spread (``risk_spread_logit_sd``: ``p_i = expit(c + sd z_i)``, centred so
+that the mean personal risk is ``p``, :mod:`simulator.engine.risk_spread`) changes no
+outcome's law in this model: each offender's risk is drawn afresh and independently and
+acts only through the chance of reoffending, so an offender reoffends with chance
+``E[p_i] = p`` independently of the others, and the count given a reoffence does not
+depend on ``p_i``. The kernel therefore draws every offender from the same table whatever
+the spread; until issue 11 it drew a normal and an exponential per offender for nothing
+(2.5x slower). ``benchmarks/references.py`` still draws personal risks one by one, and
+``tests/test_risk_spread.py`` checks that both give the same law. The spread would matter if
+risk persisted (the same people measured twice) or if the effect acted per person on the
+logit scale; neither is modelled.
 
 Speed: the uniforms come from SplitMix64 (see :mod:`.sampling`), seeded per cohort segment
 from the block's ``np.random.Generator``, so results still depend on the run's seed alone.
-The normals for the spread come from the Generator itself.
 """
 
 from __future__ import annotations
@@ -29,8 +34,6 @@ from .sampling import seed_state, splitmix_next
 CDF_MAX = 1024  # entries in a count table; the tail beyond is folded into the last entry
 GUIDE_SIZE = 64  # guide-table cells: an inversion starts within a step or two of its answer
 CDF_TAIL = 1e-13  # stop the table when this much probability is left
-CENTRE_GRID = 512  # points of a segment's risk-centre table, evenly spaced in logit(p) ...
-CENTRE_LOGIT_MAX = 14.0  # ... over [-14, 14] (rates are clipped to [1e-6, 1 - 1e-6])
 
 # Scratch for one block: per segment a count table and its guide; one whole-outcome table.
 CountTables = namedtuple("CountTables", "cdf guide table table_guide")
@@ -114,49 +117,24 @@ def outcome_table(p, cdf, n_used, table):
 
 
 @njit(cache=True)
-def risk_centre(p, centres):
-    """The logit centre whose personal risks average ``p``: ``centres`` interpolated at logit(p)."""
-    x = np.log(p / (1.0 - p))
-    pos = (x + CENTRE_LOGIT_MAX) / (2.0 * CENTRE_LOGIT_MAX) * (len(centres) - 1)
-    pos = min(max(pos, 0.0), len(centres) - 1.000001)
-    i = int(pos)
-    frac = pos - i
-    return centres[i] * (1.0 - frac) + centres[i + 1] * frac
-
-
-@njit(cache=True)
-def individual_outcome(gen, n, p, spread, centres, cdf, guide, table, table_guide):
+def individual_outcome(gen, n, p, cdf, guide, table, table_guide):
     """(reoffenders, reoffences) for ``n`` offenders drawn one by one (see module notes).
 
-    ``centres``: the segment's risk-centre table (used when ``spread > 0``);
     ``cdf``/``guide``: the segment's count table (:func:`count_cdf`, :func:`build_guide`);
-    ``table``/``table_guide``: scratch space for the whole-outcome table when ``spread = 0``.
+    ``table``/``table_guide``: scratch space for the whole-outcome table.
     """
     if n <= 0:
         return 0, 0
     state = seed_state(gen)
+    n_used = 1
+    while cdf[n_used - 1] < 1.0:
+        n_used += 1
+    outcome_table(p, cdf, n_used, table)
+    build_guide(table, table_guide)
     reoffenders = reoffences = 0
-    if spread > 0.0:
-        logit = risk_centre(p, centres)
-        for _ in range(n):
-            # u < p_i = 1 / (1 + e) is w = u (1 + e) < 1; given a reoffence, w = u / p_i is
-            # uniform on [0, 1) and draws the count. No division and no branch: both cost more.
-            e = np.exp(-(logit + spread * gen.standard_normal()))
-            state, u = splitmix_next(state)
-            w = u * (1.0 + e)
-            hit = w < 1.0
-            k = 1 + lookup(cdf, guide, w if hit else 0.0)
-            reoffenders += hit
-            reoffences += k if hit else 0
-    else:
-        n_used = 1
-        while cdf[n_used - 1] < 1.0:
-            n_used += 1
-        outcome_table(p, cdf, n_used, table)
-        build_guide(table, table_guide)
-        for _ in range(n):
-            state, u = splitmix_next(state)
-            k = lookup(table, table_guide, u)
-            reoffenders += k > 0
-            reoffences += k
+    for _ in range(n):
+        state, u = splitmix_next(state)
+        k = lookup(table, table_guide, u)
+        reoffenders += k > 0
+        reoffences += k
     return reoffenders, reoffences

@@ -72,7 +72,7 @@ class ModelArrays(NamedTuple):
     seg_rate: np.ndarray
     seg_mu: np.ndarray
     seg_alpha: np.ndarray
-    seg_spread: np.ndarray  # logit-scale sd of personal risk (individual mode)
+    seg_spread: np.ndarray  # logit-scale sd of personal risk: no effect on any law (kernels/individual.py)
     # per-segment true effect bought by spend (points off the binary rate; 0 without a spend table)
     seg_effect_points: np.ndarray  # (A, G) mean
     seg_effect_sd: np.ndarray  # (A, G) sd, times one standard normal per simulation
@@ -138,7 +138,6 @@ class ModelArrays(NamedTuple):
     outcome_tables: np.ndarray | None  # (A, 4, W): ladder [T_FALLS] falls (inf-padded), [T_AMOUNTS] payments;
     #                             rate card [T_PRICES] price per person, [T_CHANCES] chance (or NO_REOFFENCE)
     seg_hist_share: np.ndarray  # (A, G) the historic cohort's case mix
-    seg_centre: np.ndarray  # (A, G, CENTRE_GRID) logit centres keeping binary_rate the mean personal risk
     # externally given standard draws (see given.py): rows of the chunk's simulations; none by default
     given: np.ndarray = np.zeros((0, 0))
 

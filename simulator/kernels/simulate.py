@@ -42,6 +42,13 @@ class WorkspaceRecord(types.StructRef):
 class Workspace(structref.StructRefProxy):
     """Scratch arrays of one block: made and used inside the kernel only."""
 
+    def __new__(cls, *fields):
+        """Called from Python only when the kernels run interpreted (the benchmarks' reference): a plain record."""
+        return WorkspaceTuple(*fields)
+
+
+WorkspaceTuple = namedtuple("WorkspaceTuple", WORKSPACE_FIELDS)
+
 
 structref.define_constructor(Workspace, WorkspaceRecord, WORKSPACE_FIELDS)
 FeeSchedule = namedtuple("FeeSchedule", "fee commissioner deferred received")
