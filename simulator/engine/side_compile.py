@@ -5,8 +5,9 @@ first run used one core of two. The CLI starts this module beside the run when t
 are not in the cache yet. It compiles, for exactly the argument types of the run:
 
 1. :func:`~simulator.kernels.cohorts.simulate_area_cohorts` (a third of the engine's
-   compile), from a signature built here with ``numba.typeof`` on the same arrays the run
-   builds; the first process reaches that function about 9 s into its own compile;
+   compile) and the kernels ``simulate_one`` calls after it, from signatures built here with
+   ``numba.typeof`` on the same arrays the run builds (:func:`engine_signatures`); the first
+   process reaches them 6-13 s into its own compile, when it has compiled what comes before;
 2. the monthly-statistics kernels, by folding one block of zero flows into a
    :class:`MonthlyStats` of the same scenario and computing its percentiles.
 
@@ -20,14 +21,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numba
 import numpy as np
 from numba import types
+from numba.core.dispatcher import Dispatcher
 
+from ..kernels.cashflows import delivery_costs, foundation_and_settlement, investor_funding, pass_down_outcomes, volume_band
 from ..kernels.cohorts import simulate_area_cohorts
+from ..kernels.financing import prime_settlement, service_credits
 from ..kernels.individual import make_count_tables
 from ..kernels.records import ModelArrays, ModelRecord, OutputsRecord
+from ..kernels.simulate import party_balances
 from ..scenario import Scenario
 from .model_arrays import build_model_arrays
 from .monthly_stats import MonthlyStats
@@ -41,26 +47,54 @@ def record_type(record: type, values: tuple) -> types.Type:
     return record([(name, numba.typeof(v)) for name, v in zip(values._fields, values, strict=True)])
 
 
-def area_signature(m: ModelArrays) -> tuple:
-    """The argument types :func:`simulate_one` passes to ``simulate_area_cohorts`` (see its call there).
+def engine_signatures(m: ModelArrays) -> list[tuple[Dispatcher, tuple]]:
+    """The kernels ``simulate_one`` calls from ``simulate_area_cohorts`` on, with the argument types it passes.
 
-    Every output array has the same type whether monthly flows are kept, summarised or dropped
-    (C-contiguous, one dtype each), so one output record of one simulation stands for all.
+    Mirrors the calls in :func:`~simulator.kernels.simulate.simulate_one` (keep them in step:
+    a wrong type costs only the time of compiling a specialization nobody uses, and
+    ``tests/test_side_compile.py`` fails). Every output array has the same type whether
+    monthly flows are kept, summarised or dropped (C-contiguous, one dtype each), so one
+    output record of one simulation stands for all; the workspace arrays are built as
+    ``make_workspace`` builds them.
     """
-    f8, i8 = types.float64, types.int64
-    row = types.Array(f8, 1, "C")
-    outputs = allocate_outputs(m, 1, keep_monthly=True, keep_components=True)
-    tables = numba.typeof(make_count_tables.py_func(m.seg_share.shape[1]))
-    generator = numba.typeof(np.random.default_rng(0))
-    return (generator, record_type(ModelRecord, m), i8, row, row, row, f8, f8, f8, i8, record_type(OutputsRecord, outputs),
-            row, types.Array(types.boolean, 1, "C"), types.boolean, tables, types.Array(f8, 2, "C"), row, f8,
-            numba.typeof(m.outcome_tables))
+    t, f8, i8, flag = numba.typeof, types.float64, types.int64, types.boolean
+    out = allocate_outputs(m, 1, keep_monthly=True, keep_components=True)
+    model, outputs = record_type(ModelRecord, m), record_type(OutputsRecord, out)
+    w = _workspace(m)
+    gen, prime, paid = t(np.random.default_rng(0)), m.area_prime[0], t(out.commissioner_paid[0])
+    fee, adv, pbr, cost, deferred, received = (t(x) for x in (w.fee, w.adv, w.pbr, w.cost, w.deferred, w.received))
+    vol, share, net_c, met_c = t(w.vol), t(w.share), t(w.net_c), t(w.met_c)
+    return [
+        (simulate_area_cohorts, (gen, model, i8, vol, t(w.base_rate), t(w.base_mu), f8, f8, f8, i8, outputs, net_c,
+                                 met_c, flag, t(w.tables), t(w.terms[0]), t(w.pool), f8, t(m.outcome_tables))),
+        (service_credits, (gen, t(m.design[0]), t(prime), t(m.ffs_monthly[0]), t(m.learning[0]), t(m.month_year), i8,
+                           i8, fee, paid)),
+        (volume_band, (model, i8, vol, share, fee, paid, deferred, received)),
+        (foundation_and_settlement, (model, i8, net_c, adv, pbr, paid, t(w.adv_c))),
+        (prime_settlement, (t(prime), t(m.financing[prime]), t(m.upfront_share[prime]), t(m.clawback_share[prime]),
+                            t(m.cohort_pay), met_c, pbr, paid, deferred, received, t(out.cohort_clawback[0, 0]))),
+        (pass_down_outcomes, (model, i8, net_c, met_c, share, pbr, deferred, received)),
+        (delivery_costs, (model, i8, vol, share, cost)),
+        (investor_funding, (model, i8, fee, pbr, cost)),
+        (party_balances, (model, i8, i8, fee, adv, pbr, cost, outputs, flag, flag)),
+    ]
 
 
-def compile_area(scenario: Scenario) -> None:
-    """Compile (and cache) ``simulate_area_cohorts`` for the scenario's run."""
-    m, _ = build_model_arrays(scenario)
-    simulate_area_cohorts.compile(area_signature(m))
+def _workspace(m: ModelArrays) -> SimpleNamespace:
+    """Arrays shaped and typed as ``make_workspace`` makes them (only their types are used)."""
+    n_p, n_c, n_g, n_m = len(m.party_kind), len(m.cohort_start), m.seg_share.shape[1], m.n_months
+    z = np.zeros
+    return SimpleNamespace(fee=z((n_p, n_m)), adv=z((n_p, n_m)), pbr=z((n_p, n_m)), cost=z((n_p, n_m)),
+                           deferred=z((n_p, n_c)), received=z((n_p, n_c)), vol=z(m.term), base_rate=z(n_g),
+                           base_mu=z(n_g), net_c=z(n_c), adv_c=z(n_c), tables=make_count_tables.py_func(n_g),
+                           terms=z((len(m.area_prime), n_c, 4)), met_c=z(n_c, dtype=np.bool_), share=z(n_p),
+                           pool=z(7))
+
+
+def compile_engine_part(scenario: Scenario) -> None:
+    """Compile (and cache) the kernels of :func:`engine_signatures` for the scenario's run."""
+    for kernel, signature in engine_signatures(build_model_arrays(scenario)[0]):
+        kernel.compile(signature)
 
 
 def compile_monthly(scenario: Scenario) -> None:
@@ -75,7 +109,7 @@ def compile_monthly(scenario: Scenario) -> None:
 
 
 def start_beside(scenario: Scenario) -> subprocess.Popen | None:
-    """Start :func:`compile_area`, then :func:`compile_monthly`, for ``scenario`` in a child process (no output).
+    """Start :func:`compile_engine_part`, then :func:`compile_monthly`, for ``scenario`` in a child process (no output).
 
     None if it cannot start.
     """
@@ -92,5 +126,5 @@ def start_beside(scenario: Scenario) -> subprocess.Popen | None:
 if __name__ == "__main__":
     np.seterr(all="ignore")
     scenario = Scenario.model_validate_json(sys.stdin.buffer.read())
-    compile_area(scenario)
+    compile_engine_part(scenario)
     compile_monthly(scenario)
