@@ -81,3 +81,34 @@ def test_ctrl_c_says_how_much_was_kept_and_how_to_resume(tmp_path):
                              text=True)
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads((out / "summary.json").read_text())["sims"] == sims
+
+
+def _interrupted_run(tmp_path, chunks_before: int):
+    """A long run of the default scenario, started and signalled once ``chunks_before`` chunks are saved."""
+    out = tmp_path / "out"
+    sims = 400 * BLOCK_SIZE * CHUNK_BLOCKS
+    args = ["run", str(DEFAULT_SCENARIO), "--sims", str(sims), "--out", str(out), "--no-monthly", "--allow-long"]
+    proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 240
+    while time.time() < deadline and len(list((out / ".partial").glob("chunk_*.npz"))) < chunks_before:
+        time.sleep(0.01)
+    return proc, out, len(list((out / ".partial").glob("chunk_*.npz")))
+
+
+def test_a_first_ctrl_c_keeps_the_chunk_in_progress(tmp_path):
+    proc, out, saved_at_signal = _interrupted_run(tmp_path, 3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "stopping when the chunk of simulations in progress is saved" in err and "Traceback" not in err
+    assert len(list((out / ".partial").glob("chunk_*.npz"))) >= saved_at_signal + 1
+
+
+def test_a_second_ctrl_c_stops_at_once(tmp_path):
+    proc, _, _ = _interrupted_run(tmp_path, 3)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.002)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "Traceback" not in err, err

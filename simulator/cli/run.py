@@ -21,7 +21,7 @@ from ..results import SIMS_FILE, SUMMARY_FILE, Results
 from ..scenario import load_scenario
 from ..studies.precision import DEFAULT_MAX_SIMS, parse_precision, simulate_precise
 from .common import SEED, Folder, main, say, warn
-from .interrupt import was_interrupted
+from .interrupt import stop_point, stopping_between_chunks, was_interrupted
 from .options import SET_HELP, exit_interrupted, interrupted_message, load_run_scenario, run_header
 from .progress import sims_progress
 
@@ -165,7 +165,11 @@ def run_simulations(sc, targets: list, *, sims: int, seed: int, keep: Monthly, c
 
     ``chunks``: where the chunks are computed (a Dask cluster), or None: in this process.
     """
-    with sims_progress(sims, quiet=quiet) as tick:
+    with sims_progress(sims, quiet=quiet) as bar, stopping_between_chunks():
+        def tick(done: int) -> None:  # after each chunk, once it is saved (or being saved: a stop waits for it)
+            bar(done)
+            stop_point()
+
         if targets:
             precise = simulate_precise(sc, targets, seed=seed, max_sims=sims, checkpoint=checkpoint, progress=tick,
                                        **keep.options())
