@@ -11,14 +11,21 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write(path: Path, write) -> Path:
-    """Write via a temporary file in the same folder, then rename: never a half-written file."""
+def atomic_write(path: Path, write, *, durable: bool = True) -> Path:
+    """Write via a temporary file in the same folder, then rename: never a half-written file.
+
+    ``durable``: flush the file to the disk (fsync) before the rename, so that it survives a
+    power cut too; a process killed at any point leaves the old file or the new one either
+    way. Resume checkpoints pass False: a chunk damaged by a power cut is detected when it
+    is read (its run key, its shapes and the zip's CRCs) and simulated again.
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except OSError as exc:  # name the file (a writer given a file object raises without one)

@@ -96,7 +96,7 @@ DRIVER = textwrap.dedent("""
         p = subprocess.run([sys.executable, "-m", "simulator.cli", *run, *args], capture_output=True, text=True)
         return {"code": p.returncode, "out": p.stdout, "err": p.stderr}
     report = {}
-    sh("mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", mount)
+    sh("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount)
     report["old"] = pbrsim("--sims", "200", "--seed", "7", "--out", out)
     report["full"] = pbrsim("--sims", "3072", "--seed", "8", "--out", out, "--force")
     report["after_full"] = subprocess.run(["find", mount, "-type", "f"], capture_output=True, text=True).stdout

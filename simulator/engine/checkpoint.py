@@ -30,6 +30,7 @@ import numpy as np
 from .._version import __version__
 from ..atomic import atomic_write
 from ..errors import OutputError
+from ..npz import savez
 
 MANIFEST = "manifest.json"
 RUN_KEY = "pbrsim_run_key"
@@ -124,7 +125,8 @@ class Checkpoint:
         self.wait()
         chunk = dict(chunk)
         self._writing = _writer().submit(atomic_write, self._chunk(first_block),
-                                         lambda f: np.savez(f, **{RUN_KEY: np.array(self.stamp)}, **chunk))
+                                         lambda f: savez(f, **{RUN_KEY: np.array(self.stamp)}, **chunk),
+                                         durable=False)
 
     def settle(self) -> None:
         """Like :meth:`wait` on the way out of a failed run: a write that failed is simply not kept."""

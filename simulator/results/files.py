@@ -20,6 +20,7 @@ import numpy as np
 
 from ..atomic import atomic_write
 from ..errors import OutputError
+from ..npz import savez
 from .monthly import STATS, stat_shapes
 
 SUMMARY_FILE = "summary.json"
@@ -62,23 +63,6 @@ def write_sims(out_dir: Path, arrays: dict[str, np.ndarray], *, sims: int, label
         )
 
     return atomic_write(out_dir / SIMS_FILE, write)
-
-
-def savez(f, **arrays: np.ndarray) -> None:
-    """``np.savez`` (uncompressed), except that an array holding one value throughout is deflated.
-
-    Such arrays are a design the scenario does not use (no clawback, no pooled trigger: 43 MB
-    of zeros in a national run at 10,000 simulations); deflating them costs milliseconds, while
-    compressing every array took 8-10 s. ``np.load`` reads both kinds of member alike.
-    """
-    with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True, compresslevel=1) as zf:
-        for name, value in arrays.items():
-            value = np.asanyarray(value)
-            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            if value.size > 1024 and value.dtype.kind in "biuf" and np.all(value == value.flat[0]):
-                info.compress_type = zipfile.ZIP_DEFLATED
-            with zf.open(info, "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, value, allow_pickle=False)
 
 
 def read_sims(out_dir: str | Path) -> tuple[dict[str, np.ndarray], dict, str, dict]:
