@@ -109,7 +109,7 @@ class Monthly(NamedTuple):
         return {"keep_monthly": self.full, "keep_components": self.full, "monthly_stats": self.stats}
 
 
-COMPILE_TIME = "about a minute"  # a fresh compile on a 2-core machine: 45-47 s (benchmarks/start_fast.py)
+COMPILE_TIME = "about 20 seconds"  # a fresh compile on a 2-core machine: 17.6-19.3 s (benchmarks/start_fast.py, farm-bench)
 
 
 @contextmanager
