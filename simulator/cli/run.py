@@ -74,7 +74,8 @@ def run(scenario: Path, sims: int, seed: int, out_dir: Path, force: bool, no_mon
     with writing(out_dir) as folder:
         checkpoint = open_checkpoint(folder, sc, sims=sims, seed=seed, keep=keep, resume=resume, force=force)
         try:
-            with compiling(sc, keep.stats), chunks_on(scheduler) as chunks:
+            with compiling(sc, monthly_stats=keep.stats, in_process=scheduler == "in-process"), \
+                    chunks_on(scheduler) as chunks:
                 results, precise = run_simulations(sc, targets, sims=sims, seed=seed, keep=keep, checkpoint=checkpoint,
                                                    quiet=quiet, chunks=chunks)
             stage = folder.stage()
@@ -113,10 +114,11 @@ COMPILE_TIME = "about 20 seconds"  # a first run on a 2-core machine: 14.3-18.4 
 
 
 @contextmanager
-def compiling(scenario, monthly_stats: bool) -> Iterator[None]:
+def compiling(scenario, *, monthly_stats: bool, in_process: bool) -> Iterator[None]:
     """Before the kernels compile (a fresh install, a new numba), one line saying so: the wait is not a hang.
 
-    The monthly-statistics kernels then compile in a second process on the other core
+    A run in this process then has part of the kernels (and the monthly-statistics kernels when
+    it keeps statistics) compiled by a second process on the other core
     (:mod:`simulator.engine.side_compile`); one still compiling when the run ends is stopped.
     """
     from ..engine.compiled import is_compiled
@@ -125,10 +127,10 @@ def compiling(scenario, monthly_stats: bool) -> Iterator[None]:
     if not is_compiled():
         say(f"pbrsim: compiling the simulation engine for this machine (first run only, {COMPILE_TIME} on 2 cores)...",
             err=True)
-        if monthly_stats:
+        if in_process:
             from ..engine.side_compile import start_beside
 
-            child = start_beside(scenario)
+            child = start_beside(scenario, monthly=monthly_stats)
     try:
         yield
     finally:

@@ -108,14 +108,13 @@ def compile_monthly(scenario: Scenario) -> None:
     stats.finish(BLOCK)
 
 
-def start_beside(scenario: Scenario) -> subprocess.Popen | None:
-    """Start :func:`compile_engine_part`, then :func:`compile_monthly`, for ``scenario`` in a child process (no output).
-
-    None if it cannot start.
+def start_beside(scenario: Scenario, *, monthly: bool = True) -> subprocess.Popen | None:
+    """Start :func:`compile_engine_part`, then (``monthly``) :func:`compile_monthly`, for ``scenario`` in a child
+    process (no output). None if it cannot start.
     """
     try:
-        child = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+        child = subprocess.Popen([sys.executable, "-m", __name__, *(["monthly"] if monthly else [])],
+                                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         child.stdin.write(scenario.model_dump_json().encode())
         child.stdin.close()
     except OSError:
@@ -127,4 +126,5 @@ if __name__ == "__main__":
     np.seterr(all="ignore")
     scenario = Scenario.model_validate_json(sys.stdin.buffer.read())
     compile_engine_part(scenario)
-    compile_monthly(scenario)
+    if "monthly" in sys.argv[1:]:
+        compile_monthly(scenario)
