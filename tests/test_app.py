@@ -142,3 +142,20 @@ def test_working_capital_is_the_peak_funding_quantile():
     results = simulate(scenario_from_dict(raw_scenario(DEFAULT_SCENARIO)), sims=SIMS, seed=3)
     p = results.party_index("small_charity")
     assert working_capital(results, "small_charity", 0.05) == np.percentile(results.arrays["peak_funding"][:, p], 95)
+
+
+def test_a_first_start_compiles_in_the_background_and_a_later_one_does_not(monkeypatch):
+    import simulator.engine.compiled as compiled
+    import simulator.engine.side_compile as side
+    from simulator.app import runs
+
+    beside = []
+    monkeypatch.setattr(compiled, "is_compiled", lambda: False)
+    monkeypatch.setattr(side, "start_beside", lambda scenario, monthly: beside.append(monthly))
+    web = create_app()
+    thread = runs.warm_up(web.state.first_scenario)
+    assert thread is not None
+    thread.join(timeout=300)
+    assert not thread.is_alive() and beside == [False]  # the bundled contract's 3 parties keep every month
+    monkeypatch.setattr(compiled, "is_compiled", lambda: True)
+    assert runs.warm_up(web.state.first_scenario) is None

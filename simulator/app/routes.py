@@ -93,7 +93,9 @@ def create_app(scenario: Path | None = None, *, hosts: list[str] | None = None) 
     routes = [Route("/", survive, methods=["GET", "POST"]), Route("/scenario", any_scenario, methods=["GET", "POST"]),
               Route("/scenario/load", load, methods=["POST"]),
               Route("/scenario/download/{kind:str}", download, methods=["POST"])]
-    return Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts or HOSTS)])
+    web = Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts or HOSTS)])
+    web.state.first_scenario = initial.scenario  # what the first page runs (``runs.warm_up`` compiles for it)
+    return web
 
 
 def _run_settings(form: dict) -> tuple[int, int, dict[str, str]]:

@@ -41,6 +41,32 @@ def run(scenario: Scenario, *, sims: int, seed: int) -> tuple[Results, float]:
         return results, time.perf_counter() - started
 
 
+def warm_up(scenario: Scenario) -> threading.Thread | None:
+    """On a first start (nothing in numba's cache), compile the kernels while the browser opens.
+
+    The first page runs a simulation at once, and compiling it used to keep that page blank for
+    the whole compile. A background thread now runs a small simulation of ``scenario`` under
+    the runs' lock (a first request waits for it rather than compiling beside it), and a second
+    process compiles part of the kernels on the other core (:mod:`simulator.engine.side_compile`).
+    None when the kernels are cached already.
+    """
+    from ..engine.compiled import is_compiled
+    from ..engine.side_compile import start_beside
+
+    if is_compiled():
+        return None
+    components = len(scenario.party_names()) <= MANY_PARTIES
+    start_beside(scenario, monthly=not components)
+
+    def compile_kernels() -> None:
+        with _lock:
+            simulate(scenario, sims=64, seed=1, keep_components=components, monthly_stats=not components)
+
+    thread = threading.Thread(target=compile_kernels, name="pbrsim-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def solve_locked(function, *args, **kwargs):
     """Run a study (many simulations) under the same lock as :func:`run`."""
     with _lock:

@@ -8,6 +8,7 @@ import click
 
 from ..errors import PbrsimError
 from .common import fail, main, say
+from .run import COMPILE_TIME
 
 
 @main.command()
@@ -18,6 +19,7 @@ from .common import fail, main, say
 def app(scenario: Path | None, port: int, no_browser: bool) -> None:
     """A local web page: "Can we survive this subcontract?" and "Any scenario" (SCENARIO: its first scenario)."""
     from ..app import create_app
+    from ..app.runs import warm_up
     from ..app.server import serve
 
     try:
@@ -28,6 +30,9 @@ def app(scenario: Path | None, port: int, no_browser: bool) -> None:
         fail(f"{scenario}: {exc.strerror or exc}")
     except UnicodeDecodeError:
         fail(f"{scenario}: is not UTF-8 text")
+    if warm_up(web.state.first_scenario) is not None:
+        say(f"pbrsim app: compiling the simulation engine for this machine in the background (first start only, "
+            f"{COMPILE_TIME}); the first page waits for it")
     try:
         serve(web, port=port, open_browser=not no_browser, announce=say)
     except OSError as exc:

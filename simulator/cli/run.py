@@ -110,7 +110,7 @@ class Monthly(NamedTuple):
         return {"keep_monthly": self.full, "keep_components": self.full, "monthly_stats": self.stats}
 
 
-COMPILE_TIME = "about 20 seconds"  # a first run on a 2-core machine: 14.3-18.4 s (benchmarks/start_fast.py and whole-process timings)
+COMPILE_TIME = "about 20 seconds"  # a first run on 2 cores: 14.3-18.4 s (benchmarks/start_fast.py, whole-process timings)
 
 
 @contextmanager
