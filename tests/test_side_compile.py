@@ -56,3 +56,17 @@ def test_without_the_side_compile_the_run_compiles_them(tmp_path):
     (cache / compiled.cache_folder().name).symlink_to(compiled.cache_folder())
     got = probe({**os.environ, "NUMBA_CACHE_DIR": str(cache)})
     assert all(got[name][0] > 0 for name in MONTHLY)
+
+
+def test_a_side_process_that_cannot_start_leaves_the_run_alone(monkeypatch):
+    """Whatever fails in starting the side process, the run goes on (it compiles everything itself)."""
+    scenario = load_scenario(DEFAULT_SCENARIO)
+
+    def fails(*args, **kwargs):
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(subprocess, "Popen", fails)
+    assert start_beside(scenario) is None
+    monkeypatch.undo()
+    monkeypatch.setattr(type(scenario), "model_dump_json", lambda self: fails())
+    assert start_beside(scenario) is None

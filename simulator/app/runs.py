@@ -60,7 +60,10 @@ def warm_up(scenario: Scenario) -> threading.Thread | None:
 
     def compile_kernels() -> None:
         with _lock:
-            simulate(scenario, sims=64, seed=1, keep_components=components, monthly_stats=not components)
+            try:
+                simulate(scenario, sims=64, seed=1, keep_components=components, monthly_stats=not components)
+            except Exception:  # noqa: BLE001  (a request meets the same error and shows it on the page)
+                pass
 
     thread = threading.Thread(target=compile_kernels, name="pbrsim-warm-up", daemon=True)
     thread.start()

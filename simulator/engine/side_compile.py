@@ -110,14 +110,20 @@ def compile_monthly(scenario: Scenario) -> None:
 
 def start_beside(scenario: Scenario, *, monthly: bool = True) -> subprocess.Popen | None:
     """Start :func:`compile_engine_part`, then (``monthly``) :func:`compile_monthly`, for ``scenario`` in a child
-    process (no output). None if it cannot start.
+    process (no output). None if it cannot start: the run then compiles everything itself, so no
+    failure here may stop it.
     """
+    child = None
     try:
+        text = scenario.model_dump_json().encode()
         child = subprocess.Popen([sys.executable, "-m", __name__, *(["monthly"] if monthly else [])],
                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        child.stdin.write(scenario.model_dump_json().encode())
+        child.stdin.write(text)
         child.stdin.close()
-    except OSError:
+    except Exception:  # noqa: BLE001  (only time is at stake)
+        if child is not None:
+            child.kill()
+            child.wait()
         return None
     return child
 
