@@ -33,12 +33,17 @@ def run(scenario: Scenario, *, sims: int, seed: int) -> tuple[Results, float]:
             _cache.move_to_end(key)
             return _cache[key], 0.0
         started = time.perf_counter()
-        components = len(scenario.party_names()) <= MANY_PARTIES
-        results = simulate(scenario, sims=sims, seed=seed, keep_components=components, monthly_stats=not components)
+        results = simulate(scenario, sims=sims, seed=seed, **_monthly(scenario))
         _cache[key] = results
         while len(_cache) > KEEP:
             _cache.popitem(last=False)
         return results, time.perf_counter() - started
+
+
+def _monthly(scenario: Scenario) -> dict[str, bool]:
+    """What the app keeps of the monthly flows: every month of a few parties, statistics beyond (memory)."""
+    few = len(scenario.party_names()) <= MANY_PARTIES
+    return {"keep_components": few, "monthly_stats": not few}
 
 
 def warm_up(scenario: Scenario) -> threading.Thread | None:
@@ -55,13 +60,13 @@ def warm_up(scenario: Scenario) -> threading.Thread | None:
 
     if is_compiled():
         return None
-    components = len(scenario.party_names()) <= MANY_PARTIES
-    start_beside(scenario, monthly=not components)
+    options = _monthly(scenario)
+    start_beside(scenario, monthly=options["monthly_stats"])
 
     def compile_kernels() -> None:
         with _lock:
             try:
-                simulate(scenario, sims=64, seed=1, keep_components=components, monthly_stats=not components)
+                simulate(scenario, sims=64, seed=1, **options)
             except Exception:  # noqa: BLE001  (a request meets the same error and shows it on the page)
                 pass
 

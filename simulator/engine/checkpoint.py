@@ -9,7 +9,7 @@ message and simulated again, alone. Nothing here deletes finished chunks except
 :meth:`Checkpoint.discard`, which only a finished run or ``--force`` calls.
 
 A chunk is written by a background thread while the next one is simulated (a national
-chunk is ~55 MB: writing ten of them took 1.5 s of a 6 s run); one write is in flight at a
+chunk is ~70 MB with the monthly statistics: writing ten of them took 1.5 s of a 6 s run); one write is in flight at a
 time, and every question about the saved chunks (and :meth:`Checkpoint.wait`) waits for it,
 so an interrupted run still keeps every chunk it finished. The arrays handed to
 :meth:`Checkpoint.save` must not change afterwards (the engine's chunks do not).

@@ -128,9 +128,9 @@ class ModelArrays(NamedTuple):
     investor_of: np.ndarray
     margin: np.ndarray
     cap_multiple: np.ndarray
-    # ---- the record's designs (issue 10; filled by engine/design_arrays.py). Packed into a few
-    # arrays on purpose: every field of this record is a part of every kernel signature that
-    # takes it, and 30 more fields doubled the cold compile time.
+    # ---- the record's designs (issue 10; filled by engine/design_arrays.py), packed into a few
+    # arrays: when the kernels took this record as a NamedTuple, field by field, 30 more fields
+    # doubled the cold compile time (they take it by reference now, see below).
     design: np.ndarray  # (A, N_DESIGN) per-area design terms, columns D_* below
     party_design: np.ndarray  # (P, N_PARTY_DESIGN) per-party terms, columns PD_* below
     # None when no area has a ladder, rate card, pooled trigger or control group: the kernels then
@@ -178,13 +178,17 @@ class Outputs(NamedTuple):
 # several machine words), and every call between kernels passes them all again: with 60
 # fields this made most of the cold compile time (a toy of 20 calls on a 60-array tuple
 # compiles in 13 s, on a 4-array tuple in 2.5 s). A numba StructRef is one pointer to the
-# same arrays, so the kernels below take these; the code reading ``m.field`` is unchanged.
-@structref.register
-class ModelRecord(types.StructRef):
-    """numba's type for :class:`ModelRef` (its fields are those of :class:`ModelArrays`)."""
+# same arrays, so the kernels take these; the code reading ``m.field`` is unchanged.
+class RecordType(types.StructRef):
+    """A StructRef type whose fields are typed as the values given (literal numbers as plain ones)."""
 
     def preprocess_fields(self, fields):
         return tuple((name, types.unliteral(t)) for name, t in fields)
+
+
+@structref.register
+class ModelRecord(RecordType):
+    """numba's type for :class:`ModelRef` (its fields are those of :class:`ModelArrays`)."""
 
 
 class ModelRef(structref.StructRefProxy):
@@ -192,11 +196,8 @@ class ModelRef(structref.StructRefProxy):
 
 
 @structref.register
-class OutputsRecord(types.StructRef):
+class OutputsRecord(RecordType):
     """numba's type for :class:`OutputsRef`."""
-
-    def preprocess_fields(self, fields):
-        return tuple((name, types.unliteral(t)) for name, t in fields)
 
 
 class OutputsRef(structref.StructRefProxy):

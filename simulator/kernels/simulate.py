@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
-from numba import njit, types
+from numba import njit
 from numba.experimental import structref
 
 from .cashflows import (
@@ -26,17 +26,15 @@ from .financing import prime_settlement, referral_shares, rescale_fee_shares, se
 from .given import GIVEN_EFFECT_BINARY, GIVEN_EFFECT_FREQUENCY, GIVEN_SHOCK, GIVEN_SPEND, given_draw
 from .individual import make_count_tables
 from .outcomes import copy_1d, copy_2d, draw_scalar
+from .records import RecordType
 
 WORKSPACE_FIELDS = ("fee", "adv", "pbr", "cost", "deferred", "received", "vol", "base_rate", "base_mu", "net_c", "adv_c",
                     "tables", "terms", "schedule", "met_c", "share", "pool")
 
 
 @structref.register
-class WorkspaceRecord(types.StructRef):
+class WorkspaceRecord(RecordType):
     """numba's type for :class:`Workspace` (a StructRef: one pointer per call, see records.py)."""
-
-    def preprocess_fields(self, fields):
-        return tuple((name, types.unliteral(t)) for name, t in fields)
 
 
 class Workspace(structref.StructRefProxy):
