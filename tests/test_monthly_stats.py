@@ -13,11 +13,14 @@ import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from simulator import scenario_from_dict, simulate
 from simulator.engine import BLOCK_SIZE, CHUNK_BLOCKS, run_checkpoint
 from simulator.errors import OutputError
-from simulator.kernels.monthly import column_percentiles
+from simulator.kernels.monthly import column_percentiles, heap_sort
 from simulator.results import Results
 from simulator.results import monthly as mo
 from simulator.results.files import read_sims
@@ -48,6 +51,17 @@ def test_percentile_kernel_is_numpys_linear_method():
         out = np.zeros((len(probs), 1))
         column_percentiles(col[:, None].copy(), probs, out)
         np.testing.assert_allclose(out[:, 0], np.percentile(col, probs), rtol=1e-12, atol=0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, st.integers(0, 300), elements=st.floats(-1e12, 1e12) | st.sampled_from([0.0, 1.0, -2.5])),
+       st.integers(0, 300))
+def test_heap_sort_sorts_the_prefix_like_numpy(x, n):
+    n = min(n, len(x))
+    a = x.copy()
+    heap_sort(a, n)
+    np.testing.assert_array_equal(a[:n], np.sort(x[:n]))
+    np.testing.assert_array_equal(a[n:], x[n:])
 
 
 def test_every_statistic_matches_numpy_on_the_full_arrays(pair):

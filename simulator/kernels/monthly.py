@@ -12,6 +12,8 @@ Percentiles are numpy's default ('linear', Hyndman and Fan type 7), computed exa
 pass counts the values in 1,024 equal bins between the column's minimum and maximum, a
 second collects only the bins that hold the order statistics needed, which are then sorted
 (binning preserves order, so the ranks are exact). About 0.05 microseconds a value.
+The sort is a heap sort written here: numba's ``ndarray.sort`` (a generic quicksort) cost a
+second of a fresh install's compile, and any correct sort gives the same order statistics.
 """
 
 from __future__ import annotations
@@ -153,7 +155,7 @@ def percentiles(x, probs, out, scratch):
         if want[b]:
             buf[fill[b]] = v
             fill[b] += 1
-    buf[: start[N_BINS]].sort()
+    heap_sort(buf, start[N_BINS])
     for j in range(len(probs)):
         q = probs[j] / 100.0
         virtual = n * q + (1.0 - q) - 1.0  # numpy's _compute_virtual_index(n, q, 1, 1)
@@ -184,3 +186,28 @@ def bin_of(below, k):
         else:
             hi = mid - 1
     return lo
+
+
+@njit(cache=True, nogil=True)
+def heap_sort(a, n):
+    """Sort ``a[:n]`` in place, ascending (O(n log n) at worst, no recursion, no extra memory)."""
+    for root in range(n // 2 - 1, -1, -1):
+        sift_down(a, root, n)
+    for end in range(n - 1, 0, -1):
+        a[0], a[end] = a[end], a[0]
+        sift_down(a, 0, end)
+
+
+@njit(cache=True, nogil=True)
+def sift_down(a, root, end):
+    """Move ``a[root]`` down the max-heap ``a[:end]`` to its place."""
+    while True:
+        child = 2 * root + 1
+        if child >= end:
+            return
+        if child + 1 < end and a[child] < a[child + 1]:
+            child += 1
+        if not a[root] < a[child]:
+            return
+        a[root], a[child] = a[child], a[root]
+        root = child
