@@ -10,10 +10,11 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 from simulator import load_scenario, simulate
 from simulator.engine import compiled
-from simulator.engine.side_compile import start_beside
+from simulator.engine.side_compile import HELD, SideCompile, start_beside
 
 from .conftest import DEFAULT_SCENARIO
 
@@ -41,8 +42,10 @@ def probe(env: dict) -> dict:
 def test_a_first_run_after_the_side_compile_loads_its_kernels(tmp_path, monkeypatch):
     """Fresh cache: the side process compiles; the run then loads those kernels (hits) and compiles none."""
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba-cache"))
-    child = start_beside(load_scenario(DEFAULT_SCENARIO))
-    assert child is not None and child.wait(timeout=600) == 0
+    side = start_beside(load_scenario(DEFAULT_SCENARIO))
+    assert side is not None and side.process.wait(timeout=600) == 0
+    time.sleep(0.2)  # the reader thread takes the last lines
+    assert {k.py_func.__name__ for k in HELD} <= side.done and len(side.done) == 13
     got = probe(dict(os.environ))
     assert {name: misses for name, (misses, _) in got.items()} == dict.fromkeys(got, 0)
     assert len(got) == 13 and all(hits >= 1 for _, hits in got.values())
@@ -70,3 +73,53 @@ def test_a_side_process_that_cannot_start_leaves_the_run_alone(monkeypatch):
     monkeypatch.undo()
     monkeypatch.setattr(type(scenario), "model_dump_json", lambda self: fails())
     assert start_beside(scenario) is None
+
+
+HELD_PROBE = f"""
+import json
+from simulator import load_scenario, simulate
+from simulator.engine.side_compile import HELD, start_beside
+scenario = load_scenario({str(DEFAULT_SCENARIO)!r})
+side = start_beside(scenario)
+side.hold()
+simulate(scenario, sims=300, seed=3, monthly_stats=True)
+side.stop()
+print(json.dumps({{k.py_func.__name__: sum(k.stats.cache_misses.values()) for k in HELD}}))
+"""
+
+
+def test_a_run_beside_the_side_process_waits_for_what_it_holds(tmp_path):
+    """Both processes start cold: the run compiles none of the held kernels (it waits for them instead)."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba-cache")}
+    done = subprocess.run([sys.executable, "-c", HELD_PROBE], env=env, capture_output=True, text=True, check=True)
+    misses = json.loads(done.stdout.strip().splitlines()[-1])
+    assert misses == dict.fromkeys((k.py_func.__name__ for k in HELD), 0)
+
+
+def fake_side(script: str) -> SideCompile:
+    return SideCompile(subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE))
+
+
+def test_waits_end_with_the_name_the_process_ends_or_the_time_limit():
+    side = fake_side("import time; print('a', flush=True); time.sleep(0.3); print('b', flush=True)")
+    assert side.wait_for("a", timeout=30) and side.wait_for("b", timeout=30)
+    t0 = time.perf_counter()
+    assert not side.wait_for("never", timeout=30)  # the process has ended: no wait
+    assert time.perf_counter() - t0 < 5
+    side.stop()
+    hung = fake_side("import time; time.sleep(60)")
+    t0 = time.perf_counter()
+    assert not hung.wait_for("x", timeout=0.3)
+    assert time.perf_counter() - t0 < 5
+    hung.stop()
+    assert hung.process.returncode is not None
+
+
+def test_hold_wraps_the_cache_lookup_and_release_restores_it():
+    side = fake_side("pass")
+    kernel = HELD[0]
+    before = kernel._cache.load_overload
+    side.hold([kernel])
+    assert kernel._cache.load_overload != before
+    side.stop()  # releases
+    assert kernel._cache.load_overload == before

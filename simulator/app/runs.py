@@ -61,7 +61,9 @@ def warm_up(scenario: Scenario) -> threading.Thread | None:
     if is_compiled():
         return None
     options = _monthly(scenario)
-    start_beside(scenario, monthly=options["monthly_stats"])
+    side = start_beside(scenario, monthly=options["monthly_stats"])
+    if side is not None:
+        side.hold()
 
     def compile_kernels() -> None:
         with _lock:
@@ -69,6 +71,9 @@ def warm_up(scenario: Scenario) -> threading.Thread | None:
                 simulate(scenario, sims=64, seed=1, **options)
             except Exception:  # noqa: BLE001  (a request meets the same error and shows it on the page)
                 pass
+            finally:
+                if side is not None:
+                    side.release()  # what it still compiles, later requests load from the cache
 
     thread = threading.Thread(target=compile_kernels, name="pbrsim-warm-up", daemon=True)
     thread.start()

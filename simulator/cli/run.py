@@ -119,24 +119,26 @@ def compiling(scenario, *, monthly_stats: bool, in_process: bool) -> Iterator[No
 
     A run in this process then has part of the kernels (and the monthly-statistics kernels when
     it keeps statistics) compiled by a second process on the other core
-    (:mod:`simulator.engine.side_compile`); one still compiling when the run ends is stopped.
+    (:mod:`simulator.engine.side_compile`), and waits for those it has started rather than
+    compiling them too; one still compiling when the run ends is stopped.
     """
     from ..engine.compiled import is_compiled
 
-    child = None
+    side = None
     if not is_compiled():
         say(f"pbrsim: compiling the simulation engine for this machine (first run only, {COMPILE_TIME} on 2 cores)...",
             err=True)
         if in_process:
             from ..engine.side_compile import start_beside
 
-            child = start_beside(scenario, monthly=monthly_stats)
+            side = start_beside(scenario, monthly=monthly_stats)
+            if side is not None:
+                side.hold()
     try:
         yield
     finally:
-        if child is not None and child.poll() is None:
-            child.kill()
-            child.wait()
+        if side is not None:
+            side.stop()
 
 
 def check_scheduler(scheduler: str, *, precise: bool) -> None:

@@ -5,22 +5,27 @@ first run used one core of two. The CLI starts this module beside the run when t
 are not in the cache yet. It compiles, for exactly the argument types of the run:
 
 1. :func:`~simulator.kernels.cohorts.simulate_area_cohorts` (a third of the engine's
-   compile) and the kernels ``simulate_one`` calls after it, from signatures built here with
-   ``numba.typeof`` on the same arrays the run builds (:func:`engine_signatures`); the first
-   process reaches them 6-13 s into its own compile, when it has compiled what comes before;
+   compile), then the kernels ``simulate_one`` calls after it in reverse order, from
+   signatures built here with ``numba.typeof`` on the same arrays the run builds
+   (:func:`engine_signatures`): the run reaches them in forward order when it has compiled
+   what comes before, so the two meet in the middle instead of compiling the same ones;
 2. the monthly-statistics kernels, by folding one block of zero flows into a
    :class:`MonthlyStats` of the same scenario and computing its percentiles.
 
-Each is saved in numba's cache (written whole: a temporary file, then a rename), and the
-run loads it when it gets there. Should this process fail, be late, or get a type wrong,
-the run compiles the function itself: only time is at stake (``tests/test_side_compile.py``
-checks that a run after this one compiles none of them).
+Each is saved in numba's cache (written whole: a temporary file, then a rename) and named
+on this process's stdout when done. The run loads each from the cache when it gets there;
+for the area kernel and the monthly ones, which this process has started before the run
+needs them, :meth:`SideCompile.hold` makes the run wait for the name instead of compiling
+the same function beside it (a race lost by a fraction of a second cost 6 s). Should this
+process fail, be late, or get a type wrong, the run compiles the function itself: only time
+is at stake (``tests/test_side_compile.py`` checks that the run compiles none of them).
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from types import SimpleNamespace
 
 import numba
@@ -32,6 +37,7 @@ from ..kernels.cashflows import delivery_costs, foundation_and_settlement, inves
 from ..kernels.cohorts import simulate_area_cohorts
 from ..kernels.financing import prime_settlement, service_credits
 from ..kernels.individual import make_count_tables
+from ..kernels.monthly import column_percentiles, party_percentiles, reduce_months, total_percentiles
 from ..kernels.records import ModelArrays, ModelRecord, OutputsRecord
 from ..kernels.simulate import party_balances
 from ..scenario import Scenario
@@ -40,6 +46,7 @@ from .monthly_stats import MonthlyStats
 from .outputs import allocate_outputs
 
 BLOCK = 64  # simulations of the dummy piece: any size has the same types
+WAIT_LIMIT = 60.0  # seconds the run waits at most for one kernel (the side process needs about 12 s in all)
 
 
 def record_type(record: type, values: tuple) -> types.Type:
@@ -91,46 +98,130 @@ def _workspace(m: ModelArrays) -> SimpleNamespace:
                            pool=z(7))
 
 
-def compile_engine_part(scenario: Scenario) -> None:
-    """Compile (and cache) the kernels of :func:`engine_signatures` for the scenario's run."""
-    for kernel, signature in engine_signatures(build_model_arrays(scenario)[0]):
+def compile_engine_part(scenario: Scenario, done=lambda name: None) -> None:
+    """Compile (and cache) the kernels of :func:`engine_signatures` for the scenario's run: the area kernel
+    first, the others in reverse order (see the module's docstring); ``done(name)`` after each."""
+    area, *rest = engine_signatures(build_model_arrays(scenario)[0])
+    for kernel, signature in [area, *rest[::-1]]:
         kernel.compile(signature)
+        done(kernel.py_func.__name__)
 
 
-def compile_monthly(scenario: Scenario) -> None:
+def compile_monthly(scenario: Scenario, done=lambda name: None) -> None:
     """Fold one piece of zero flows and finish: every monthly kernel of a run is then compiled (and cached)."""
     m, calendar = build_model_arrays(scenario)
     stats = MonthlyStats(scenario, m, calendar.cohort_pay_month, BLOCK, BLOCK)
     stats.chunk_state(0, BLOCK)
     net, fee, pbr, cost = (b[:BLOCK] for b in stats.buffer)
     stats.fold(net, fee, pbr, cost, 0)
+    done(reduce_months.py_func.__name__)
     stats.add_chunk()
     stats.finish(BLOCK)
+    for kernel in PERCENTILES:
+        done(kernel.py_func.__name__)
 
 
-def start_beside(scenario: Scenario, *, monthly: bool = True) -> subprocess.Popen | None:
+PERCENTILES = (party_percentiles, total_percentiles, column_percentiles)
+HELD = (simulate_area_cohorts, reduce_months, *PERCENTILES)  # the run waits for these (see SideCompile.hold)
+
+
+class SideCompile:
+    """The side process, as the run sees it: which kernels it has finished, and waits for them.
+
+    A thread reads the names the process prints; at its end (done, killed or failed) every
+    wait returns, and the run compiles what it still lacks.
+    """
+
+    def __init__(self, process: subprocess.Popen):
+        self.process = process
+        self.done: set[str] = set()
+        self.ended = False
+        self._changed = threading.Condition()
+        self._held: list = []
+        threading.Thread(target=self._read, name="pbrsim-side-compile", daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            for line in self.process.stdout:
+                with self._changed:
+                    self.done.add(line.decode(errors="replace").strip())
+                    self._changed.notify_all()
+        finally:
+            with self._changed:
+                self.ended = True
+                self._changed.notify_all()
+
+    def wait_for(self, name: str, timeout: float = WAIT_LIMIT) -> bool:
+        """Wait until the process has compiled ``name`` (True) or has ended or ``timeout`` passed (False)."""
+        with self._changed:
+            self._changed.wait_for(lambda: name in self.done or self.ended, timeout)
+            return name in self.done
+
+    def hold(self, kernels=HELD) -> None:
+        """Make this process wait for the side process before compiling any of ``kernels`` itself.
+
+        numba looks in its cache before it compiles (``Dispatcher.compile``): on a miss the
+        wrapped lookup waits for the kernel's name, then looks again. Only time is at stake,
+        so anything unexpected in numba's internals leaves the kernel unwrapped.
+        """
+        for kernel in kernels:
+            try:
+                cache = kernel._cache
+                cache.load_overload = self._waiting(cache.load_overload, kernel.py_func.__name__)
+            except AttributeError:
+                continue
+            self._held.append(cache)
+
+    def _waiting(self, load, name: str):
+        def load_overload(sig, target_context):
+            found = load(sig, target_context)
+            if found is None and self.wait_for(name):
+                found = load(sig, target_context)
+            return found
+
+        return load_overload
+
+    def release(self) -> None:
+        """Undo :meth:`hold`: this process compiles whatever it lacks without waiting."""
+        for cache in self._held:
+            vars(cache).pop("load_overload", None)
+        self._held.clear()
+
+    def stop(self) -> None:
+        """Release the holds and stop the process if it is still compiling."""
+        self.release()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+def start_beside(scenario: Scenario, *, monthly: bool = True) -> SideCompile | None:
     """Start :func:`compile_engine_part`, then (``monthly``) :func:`compile_monthly`, for ``scenario`` in a child
-    process (no output). None if it cannot start: the run then compiles everything itself, so no
-    failure here may stop it.
+    process. None if it cannot start: the run then compiles everything itself, so no failure
+    here may stop it.
     """
     child = None
     try:
         text = scenario.model_dump_json().encode()
         child = subprocess.Popen([sys.executable, "-m", __name__, *(["monthly"] if monthly else [])],
-                                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         child.stdin.write(text)
         child.stdin.close()
+        return SideCompile(child)
     except Exception:  # noqa: BLE001  (only time is at stake)
         if child is not None:
             child.kill()
             child.wait()
         return None
-    return child
+
+
+def _say_done(name: str) -> None:
+    print(name, flush=True)
 
 
 if __name__ == "__main__":
     np.seterr(all="ignore")
     scenario = Scenario.model_validate_json(sys.stdin.buffer.read())
-    compile_engine_part(scenario)
+    compile_engine_part(scenario, _say_done)
     if "monthly" in sys.argv[1:]:
-        compile_monthly(scenario)
+        compile_monthly(scenario, _say_done)
