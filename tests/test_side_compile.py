@@ -110,6 +110,7 @@ def test_waits_end_with_the_name_the_process_ends_or_the_time_limit():
     hung = fake_side("import time; time.sleep(60)")
     t0 = time.perf_counter()
     assert not hung.wait_for("x", timeout=0.3)
+    assert not hung.wait_for("y", timeout=30)  # given up on: no second wait
     assert time.perf_counter() - t0 < 5
     hung.stop()
     assert hung.process.returncode is not None

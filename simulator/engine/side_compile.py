@@ -46,7 +46,7 @@ from .monthly_stats import MonthlyStats
 from .outputs import allocate_outputs
 
 BLOCK = 64  # simulations of the dummy piece: any size has the same types
-WAIT_LIMIT = 60.0  # seconds the run waits at most for one kernel (the side process needs about 12 s in all)
+WAIT_LIMIT = 30.0  # seconds the run waits for a kernel before it gives up on the side process (which needs ~12 s in all)
 
 
 def record_type(record: type, values: tuple) -> types.Type:
@@ -152,9 +152,13 @@ class SideCompile:
                 self._changed.notify_all()
 
     def wait_for(self, name: str, timeout: float = WAIT_LIMIT) -> bool:
-        """Wait until the process has compiled ``name`` (True) or has ended or ``timeout`` passed (False)."""
+        """Wait until the process has compiled ``name`` (True) or has ended or ``timeout`` passed (False).
+
+        After a wait that times out, no later one waits: a side process that slow is not waited for again.
+        """
         with self._changed:
-            self._changed.wait_for(lambda: name in self.done or self.ended, timeout)
+            if not self._changed.wait_for(lambda: name in self.done or self.ended, timeout):
+                self.ended = True
             return name in self.done
 
     def hold(self, kernels=HELD) -> None:
