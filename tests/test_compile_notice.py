@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 import simulator.engine.compiled as compiled
 from simulator import load_scenario, simulate
 from simulator.cli import main
 
-from .conftest import ANALYTIC_SCENARIO
+from .conftest import ANALYTIC_SCENARIO, ROOT
+
+INCENTIVES = ROOT / "scenarios" / "incentives_tr.toml"
 
 
 def _run(out):
@@ -24,3 +27,37 @@ def test_the_line_shows_only_when_the_kernels_are_not_cached(tmp_path, monkeypat
     assert not compiled.is_compiled()
     told = _run(tmp_path / "b")
     assert told.exit_code == 0 and "compiling the simulation engine" in told.output and "first run only" in told.output
+
+
+STUDIES = [
+    ["power", ANALYTIC_SCENARIO, "--sims", 40, "--effects", "0,2"],
+    ["compare", ANALYTIC_SCENARIO, "--stress", "zero_effect", "--sims", 40],
+    ["incentives", INCENTIVES, "--spend", "0.8,1", "--sims", 40],
+    ["sensitivity", ANALYTIC_SCENARIO, "--party", "prime", "--sims", 40, "--samples", 0],
+    ["sweep", ANALYTIC_SCENARIO, "--vary", "payment.fee_for_service.rate_gbp=3000,4000", "--sims", 40],
+    ["breakeven", ANALYTIC_SCENARIO, "--solve", "payment.fee_for_service.rate_gbp", "--target", "prime.prob_loss<=0.5",
+     "--range", "1000:9000", "--grid", 2, "--sims", 40],
+]
+
+
+@pytest.mark.parametrize("args", STUDIES, ids=[a[0] for a in STUDIES])
+def test_every_study_says_it_compiles_and_compiles_beside_itself(tmp_path, monkeypatch, args):
+    """On a first run a study prints the line and starts the side process for its scenario (here: recorded)."""
+    import simulator.engine.side_compile as side
+
+    started = []
+    monkeypatch.setattr(compiled, "is_compiled", lambda: False)
+    monkeypatch.setattr(side, "start_beside", lambda scenario, monthly: started.append((scenario.name, monthly)))
+    out = [] if args[0] == "breakeven" else ["--out", str(tmp_path / "out")]
+    done = CliRunner().invoke(main, [str(a) for a in args] + out + (["--quiet"] if args[0] != "breakeven" else []))
+    assert done.exit_code == 0, done.output
+    assert done.output.count("compiling the simulation engine") == 1
+    assert started == [(load_scenario(args[1]).name, False)]
+
+
+def test_record_says_it_compiles(monkeypatch):
+    from .test_record import RECORD
+
+    monkeypatch.setattr(compiled, "is_compiled", lambda: False)
+    done = CliRunner().invoke(main, ["record", str(RECORD), "--case", "tr_significance_trigger", "--quiet"])
+    assert "compiling the simulation engine" in done.output

@@ -8,7 +8,7 @@ import click
 
 from ..errors import PbrsimError
 from .common import fail, main, say
-from .run import COMPILE_TIME
+from .compiling import COMPILE_TIME
 
 
 @main.command()

@@ -9,6 +9,7 @@ import click
 from ..errors import PbrsimError
 from ..folders import new_result
 from .common import SEED, Folder, final_paths, main, say
+from .compiling import compiling
 from .progress import CountBar
 
 
@@ -39,7 +40,7 @@ def compare(scenarios: tuple[Path, ...], stresses: tuple[str, ...], sets: tuple[
     if len(designs) < 2:
         raise PbrsimError("compare needs at least two designs: give two scenario files, or add --stress / --set")
     with new_result(out_dir, force=force, kind="compare") as stage:
-        with CountBar(unit="design", desc="compare", quiet=quiet) as bar:
+        with compiling(designs[0].scenario()), CountBar(unit="design", desc="compare", quiet=quiet) as bar:
             result = run_compare(designs, sims=sims, seed=seed, progress=bar)
         written = final_paths(result.save(stage, force=True) + write_compare_outputs(result, stage, report=want_report),
                               stage, out_dir)

@@ -9,6 +9,7 @@ import click
 from ..errors import PbrsimError
 from ..folders import new_result
 from .common import SEED, Folder, final_paths, main, say
+from .compiling import compiling
 from .progress import CountBar
 
 
@@ -57,7 +58,7 @@ def incentives(scenario: Path, spend_spec: str, party: str, stresses: tuple[str,
     for d in designs:
         provider(d.scenario(), party)
     with new_result(out_dir, force=force, kind="incentives") as stage:
-        with CountBar(unit="point", desc="incentives", quiet=quiet) as bar:
+        with compiling(designs[0].scenario()), CountBar(unit="point", desc="incentives", quiet=quiet) as bar:
             result = run_incentives(designs, multipliers=multipliers, party=party, sims=sims, seed=seed, progress=bar)
         written = final_paths(result.save(stage, force=True) + write_incentive_outputs(result, stage,
                                                                                           report=want_report),

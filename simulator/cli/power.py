@@ -9,6 +9,7 @@ import click
 from ..errors import PbrsimError
 from ..folders import new_result
 from .common import SEED, Folder, final_paths, main, say
+from .compiling import compiling
 from .progress import CountBar
 
 DEFAULT_EFFECTS = {"binary": "0:5:11", "frequency": "0:0.2:11"}
@@ -53,7 +54,7 @@ def power(scenario: Path, effects_spec: str | None, measure: str, sims: int, see
     effects = parse_effects(effects_spec or DEFAULT_EFFECTS[measure])
     design = variants([scenario], stresses=["+".join(stresses)] if stresses else ())[-1]
     with new_result(out_dir, force=force, kind="power") as stage:
-        with CountBar(unit="effect", desc="power", quiet=quiet) as bar:
+        with compiling(design.scenario()), CountBar(unit="effect", desc="power", quiet=quiet) as bar:
             result = run_power(design, effects, sims=sims, seed=seed, measure=measure, progress=bar)
         written = final_paths(result.save(stage, force=True) + write_power_outputs(result, stage, report=want_report),
                               stage, out_dir)

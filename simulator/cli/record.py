@@ -8,6 +8,7 @@ import click
 
 from ..errors import OutputError
 from .common import Folder, final_paths, main, say
+from .compiling import compiling
 
 EXIT_RECORD_BROKEN = 1
 
@@ -37,10 +38,12 @@ def record(folder: Path | None, names: tuple[str, ...], out_dir: Path | None, ma
     written: list[Path] = []
     if out_dir is not None:
         with new_result(out_dir, force=force, kind="record") as stage:
-            rows = run_record(folder, names=list(names) or None, progress=progress)
+            with compiling():  # the line only: the cases differ in their kernels' types
+                rows = run_record(folder, names=list(names) or None, progress=progress)
             written = final_paths(write_record_outputs(rows, stage, folder=folder), stage, out_dir)
     else:
-        rows = run_record(folder, names=list(names) or None, progress=progress)
+        with compiling():
+            rows = run_record(folder, names=list(names) or None, progress=progress)
     say(record_table(rows))
     if markdown is not None:
         text = record_markdown(rows, folder=folder)

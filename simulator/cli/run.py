@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
 from typing import NamedTuple
 
@@ -21,6 +20,7 @@ from ..results import SIMS_FILE, SUMMARY_FILE, Results
 from ..scenario import load_scenario
 from ..studies.precision import DEFAULT_MAX_SIMS, parse_precision, simulate_precise
 from .common import SEED, Folder, main, say, warn
+from .compiling import compiling
 from .interrupt import stop_point, stopping_between_chunks, was_interrupted
 from .options import SET_HELP, exit_interrupted, interrupted_message, load_run_scenario, run_header
 from .progress import sims_progress
@@ -108,37 +108,6 @@ class Monthly(NamedTuple):
 
     def options(self) -> dict:
         return {"keep_monthly": self.full, "keep_components": self.full, "monthly_stats": self.stats}
-
-
-COMPILE_TIME = "about 20 seconds"  # a first run on 2 cores: 14.3-18.4 s (benchmarks/start_fast.py, whole-process timings)
-
-
-@contextmanager
-def compiling(scenario, *, monthly_stats: bool, in_process: bool) -> Iterator[None]:
-    """Before the kernels compile (a fresh install, a new numba), one line saying so: the wait is not a hang.
-
-    A run in this process then has part of the kernels (and the monthly-statistics kernels when
-    it keeps statistics) compiled by a second process on the other core
-    (:mod:`simulator.engine.side_compile`), and waits for those it has started rather than
-    compiling them too; one still compiling when the run ends is stopped.
-    """
-    from ..engine.compiled import is_compiled
-
-    side = None
-    if not is_compiled():
-        say(f"pbrsim: compiling the simulation engine for this machine (first run only, {COMPILE_TIME} on 2 cores)...",
-            err=True)
-        if in_process:
-            from ..engine.side_compile import start_beside
-
-            side = start_beside(scenario, monthly=monthly_stats)
-            if side is not None:
-                side.hold()
-    try:
-        yield
-    finally:
-        if side is not None:
-            side.stop()
 
 
 def check_scheduler(scheduler: str, *, precise: bool) -> None:

@@ -9,6 +9,7 @@ import click
 from ..errors import PbrsimError
 from ..folders import new_result
 from .common import SEED, Folder, final_paths, main, say
+from .compiling import compiling
 from .progress import CountBar, sims_progress
 
 
@@ -45,7 +46,7 @@ def sensitivity(scenario: Path, party: str, metric: str, terms: tuple[str, ...],
     if samples and metric not in PER_SIM:
         raise PbrsimError(f"--metric: {metric} is not a mean over simulations, so it has no Sobol' indices "
                           "(use --samples 0 for the tornado alone)")
-    with new_result(out_dir, force=force, kind="sensitivity") as stage:
+    with new_result(out_dir, force=force, kind="sensitivity") as stage, compiling(design.scenario()):
         with CountBar(unit="run", desc="tornado", quiet=quiet) as bar:
             torn = tornado(design, party=party, metric=metric, terms=list(terms) or None, sims=sims, seed=seed,
                            progress=bar)

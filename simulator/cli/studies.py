@@ -10,6 +10,7 @@ from ..engine.cost import check_duration
 from ..errors import OutputError, PbrsimError
 from ..scenario import load_scenario, load_stressed
 from .common import SEED, Folder, main, say
+from .compiling import compiling
 from .progress import CountBar
 
 ALLOW_LONG = click.option("--allow-long", is_flag=True, help="Run even when the work is estimated to take over an hour.")
@@ -79,7 +80,7 @@ def sweep(scenario: Path, varies: tuple[str, ...], stresses: tuple[str, ...], si
             picture = save_sweep_plot(table, keys, plot_metric, folder, parties=shown, target=target)
             pictures.extend([] if picture is None else [out_dir / picture.name])
 
-    with runner_for(scheduler) as runner:
+    with runner_for(scheduler) as runner, compiling(load_scenario(scenario), in_process=scheduler == "in-process"):
         with CountBar(unit="point", desc="sweep", quiet=quiet) as bar:
             result = run_sweep(spec, out_dir, force=force, runner=runner, progress=bar, allow_long=allow_long,
                                extras=plot)
@@ -154,8 +155,9 @@ def breakeven(scenario: Path, key: str, target_text: str, range_text: str | None
     fmt = gbp_exact if money_key(raw, key, source=str(scenario)) else (lambda x: number_text(x, sig=4))
     options = dict(low=low, high=high, seed=seed, source=str(scenario), grid=grid, xtol=tol,
                    precision=tuple(precisions), max_sims=most if precisions else None)
-    result = (solve_to_precision(raw, key, target, root_se=root_se, sims=sims, most_sims=most, **options)
-              if root_se else solve(raw, key, target, sims=sims, **options))
+    with compiling(sc):
+        result = (solve_to_precision(raw, key, target, root_se=root_se, sims=sims, most_sims=most, **options)
+                  if root_se else solve(raw, key, target, sims=sims, **options))
     if json_path is not None:
         text = json.dumps(summary_dict(result), indent=2)
         check_new_file(json_path, force=force)
