@@ -231,8 +231,9 @@ def stages(sims: int) -> dict:
 
 
 def _npz(folder: Path):
+    """The result arrays of a saved run (not its provenance, which names the run by its own id)."""
     with np.load(folder / "sims.npz") as data:
-        return [data[k] for k in sorted(data.files)]
+        return [data[k] for k in sorted(data.files) if k != "provenance_json"]
 
 
 COMPILE_PROBE = """
