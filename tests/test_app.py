@@ -4,6 +4,7 @@ the field, downloads that reproduce the page, and the safety rules (127.0.0.1 on
 import io
 import json
 import re
+import threading
 import warnings
 
 import numpy as np
@@ -159,3 +160,18 @@ def test_a_first_start_compiles_in_the_background_and_a_later_one_does_not(monke
     assert not thread.is_alive() and beside == [False]  # the bundled contract's 3 parties keep every month
     monkeypatch.setattr(compiled, "is_compiled", lambda: True)
     assert runs.warm_up(web.state.first_scenario) is None
+
+
+def test_while_the_first_start_compiles_the_page_says_so_and_reloads_itself(client):
+    release = threading.Event()
+    warming = threading.Thread(target=release.wait, daemon=True)
+    warming.start()
+    client.app.state.warming = warming
+    for address in ("/", "/scenario"):
+        got = client.get(address)
+        assert got.status_code == 200 and 'id="getting-ready"' in got.text and "first start only" in got.text
+        assert '<meta http-equiv="refresh" content="2">' in got.text and "<script" not in got.text
+    release.set()
+    warming.join(timeout=10)
+    again = client.get("/")
+    assert again.status_code == 200 and "getting-ready" not in again.text and "refresh" not in again.text

@@ -34,11 +34,12 @@ code{font-size:.88em;overflow-wrap:anywhere}.downloads button{margin-top:.3em}
 """
 
 
-def page(title: str, body: Iterable[str]) -> str:
-    """A whole page: the two pages' navigation, then ``body``."""
+def page(title: str, body: Iterable[str], *, reload_after: int | None = None) -> str:
+    """A whole page: the two pages' navigation, then ``body`` (``reload_after`` seconds: the browser asks again)."""
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        *([f'<meta http-equiv="refresh" content="{int(reload_after)}">'] if reload_after else []),
         f"<title>{e(title)}: pbrsim</title><style>{CSS}</style></head><body>",
         '<nav><a href="/">Can we survive this subcontract?</a><a href="/scenario">Any scenario</a></nav>',
         *body, "</body></html>"])

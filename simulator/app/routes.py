@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from ..engine.compiled import COMPILE_TIME
 from ..errors import PbrsimError
 from .contract import BUNDLED, plain_number, shown_path
 from .explore import MAX_UPLOAD, Loaded, check, load_text
@@ -44,12 +45,29 @@ def _problem(message: str) -> HTMLResponse:
                                     '<p><a href="/">Back</a></p>']), status=400)
 
 
+GETTING_READY = page("Getting ready", [
+    '<div class="headline" id="getting-ready"><p>Getting ready: pbrsim is preparing its simulation engine for this '
+    f'computer. This happens on the first start only and takes {COMPILE_TIME}.</p></div>',
+    '<p class="subtle">This page reloads by itself and shows the answer when it is ready.</p>'], reload_after=2)
+
+
 def create_app(scenario: Path | None = None, *, hosts: list[str] | None = None) -> Starlette:
-    """The app; ``scenario`` (chosen on the command line) is page 2's first scenario and page 1's contract."""
+    """The app; ``scenario`` (chosen on the command line) is page 2's first scenario and page 1's contract.
+
+    While ``web.state.warming`` (the first start's compile, :func:`.runs.warm_up`) is running,
+    a page asked for without a form gets :data:`GETTING_READY`, which reloads itself, rather
+    than a blank wait.
+    """
     first = Path(scenario) if scenario else BUNDLED
     initial = load_text(first.read_text(encoding="utf-8"), shown_path(first))
 
+    def warming(request: Request) -> bool:
+        thread = getattr(request.app.state, "warming", None)
+        return request.method == "GET" and thread is not None and thread.is_alive()
+
     async def survive(request: Request) -> Response:
+        if warming(request):
+            return _html(GETTING_READY)
         form = dict(await request.form()) if request.method == "POST" else None
         action = (form or {}).get("action", "run")
         try:
@@ -58,6 +76,8 @@ def create_app(scenario: Path | None = None, *, hosts: list[str] | None = None) 
             return _problem(str(exc))
 
     async def any_scenario(request: Request) -> Response:
+        if warming(request):
+            return _html(GETTING_READY)
         if request.method == "GET":
             return _html(await run_in_threadpool(_explore, initial, {}, []))
         form = await request.form()
@@ -95,6 +115,7 @@ def create_app(scenario: Path | None = None, *, hosts: list[str] | None = None) 
               Route("/scenario/download/{kind:str}", download, methods=["POST"])]
     web = Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts or HOSTS)])
     web.state.first_scenario = initial.scenario  # what the first page runs (``runs.warm_up`` compiles for it)
+    web.state.warming = None  # the warm-up thread, once started
     return web
 
 

@@ -30,9 +30,10 @@ def app(scenario: Path | None, port: int, no_browser: bool) -> None:
         fail(f"{scenario}: {exc.strerror or exc}")
     except UnicodeDecodeError:
         fail(f"{scenario}: is not UTF-8 text")
-    if warm_up(web.state.first_scenario) is not None:
+    web.state.warming = warm_up(web.state.first_scenario)
+    if web.state.warming is not None:
         say(f"pbrsim app: compiling the simulation engine for this machine in the background (first start only, "
-            f"{COMPILE_TIME}); the first page waits for it")
+            f"{COMPILE_TIME}); until it is done the page says so and reloads itself")
     try:
         serve(web, port=port, open_browser=not no_browser, announce=say)
     except OSError as exc:

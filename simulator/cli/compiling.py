@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from ..engine.compiled import COMPILE_TIME
 from .common import say
 
-COMPILE_TIME = "about 15 seconds"  # the default's first run on 2 cores: 11.8-14.1 s (whole-process timings, issue 11)
+__all__ = ["COMPILE_TIME", "compiling"]
 
 
 @contextmanager
