@@ -44,7 +44,7 @@ def test_a_first_run_after_the_side_compile_loads_its_kernels(tmp_path, monkeypa
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba-cache"))
     side = start_beside(load_scenario(DEFAULT_SCENARIO))
     assert side is not None and side.process.wait(timeout=600) == 0
-    time.sleep(0.2)  # the reader thread takes the last lines
+    assert not side.wait_for("the end", stall=60)  # returns when the reader has taken every line
     assert {k.py_func.__name__ for k in HELD} <= side.done and len(side.done) == 13
     got = probe(dict(os.environ))
     assert {name: misses for name, (misses, _) in got.items()} == dict.fromkeys(got, 0)
@@ -100,27 +100,48 @@ def fake_side(script: str) -> SideCompile:
     return SideCompile(subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE))
 
 
-def test_waits_end_with_the_name_the_process_ends_or_the_time_limit():
+def test_waits_end_with_the_name_the_process_ends_or_a_stall():
     side = fake_side("import time; print('a', flush=True); time.sleep(0.3); print('b', flush=True)")
-    assert side.wait_for("a", timeout=30) and side.wait_for("b", timeout=30)
+    assert side.wait_for("a", stall=30) and side.wait_for("b", stall=30)
     t0 = time.perf_counter()
-    assert not side.wait_for("never", timeout=30)  # the process has ended: no wait
+    assert not side.wait_for("never", stall=30)  # the process has ended: no wait
     assert time.perf_counter() - t0 < 5
     side.stop()
+    slow = fake_side("import time\nfor k in range(4): time.sleep(0.2); print(k, flush=True)")
+    assert slow.wait_for("3", stall=1.0)  # 0.8 s in all, but never 1 s without news: waited for
+    slow.stop()
     hung = fake_side("import time; time.sleep(60)")
     t0 = time.perf_counter()
-    assert not hung.wait_for("x", timeout=0.3)
-    assert not hung.wait_for("y", timeout=30)  # given up on: no second wait
+    assert not hung.wait_for("x", stall=0.3)
+    assert not hung.wait_for("y", stall=30)  # given up on: no second wait
     assert time.perf_counter() - t0 < 5
     hung.stop()
     assert hung.process.returncode is not None
 
 
 def test_hold_wraps_the_cache_lookup_and_release_restores_it():
-    side = fake_side("pass")
     kernel = HELD[0]
     before = kernel._cache.load_overload
-    side.hold([kernel])
+    first, second = fake_side("pass"), fake_side("pass")
+    first.hold([kernel])
     assert kernel._cache.load_overload != before
-    side.stop()  # releases
-    assert kernel._cache.load_overload == before
+    second.hold([kernel])
+    held_by_second = kernel._cache.load_overload
+    first.stop()  # its wrapper is no longer the outer one: the second's hold stays
+    assert kernel._cache.load_overload is held_by_second
+    second.stop()
+    assert kernel._cache.load_overload == before and "load_overload" not in vars(kernel._cache)
+    first, second = fake_side("pass"), fake_side("pass")
+    first.hold([kernel])
+    second.hold([kernel])
+    second.stop()
+    assert kernel._cache.load_overload is not before and "load_overload" in vars(kernel._cache)
+    first.stop()
+    assert "load_overload" not in vars(kernel._cache)
+
+
+def test_without_the_monthly_kernels_only_the_area_kernel_is_held():
+    side = SideCompile(subprocess.Popen([sys.executable, "-c", "pass"], stdout=subprocess.PIPE), monthly=False)
+    side.hold()
+    assert [cache for cache, _ in side._held] == [HELD[0]._cache]
+    side.stop()

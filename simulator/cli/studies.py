@@ -80,7 +80,8 @@ def sweep(scenario: Path, varies: tuple[str, ...], stresses: tuple[str, ...], si
             picture = save_sweep_plot(table, keys, plot_metric, folder, parties=shown, target=target)
             pictures.extend([] if picture is None else [out_dir / picture.name])
 
-    with runner_for(scheduler) as runner, compiling(load_scenario(scenario), in_process=scheduler == "in-process"):
+    with runner_for(scheduler) as runner, compiling(load_stressed(scenario, stresses)[0],
+                                                          in_process=scheduler == "in-process"):
         with CountBar(unit="point", desc="sweep", quiet=quiet) as bar:
             result = run_sweep(spec, out_dir, force=force, runner=runner, progress=bar, allow_long=allow_long,
                                extras=plot)

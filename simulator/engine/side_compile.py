@@ -26,6 +26,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from types import SimpleNamespace
 
 import numba
@@ -46,7 +47,8 @@ from .monthly_stats import MonthlyStats
 from .outputs import allocate_outputs
 
 BLOCK = 64  # simulations of the dummy piece: any size has the same types
-WAIT_LIMIT = 30.0  # seconds the run waits for a kernel before it gives up on the side process (which needs ~12 s in all)
+STALL = 20.0  # seconds without a kernel finished after which the run gives up on the side process (the longest
+# kernel, simulate_area_cohorts, takes ~6 s on 2 cores, ~7 s after the process starts)
 
 
 def record_type(record: type, values: tuple) -> types.Type:
@@ -129,13 +131,16 @@ class SideCompile:
     """The side process, as the run sees it: which kernels it has finished, and waits for them.
 
     A thread reads the names the process prints; at its end (done, killed or failed) every
-    wait returns, and the run compiles what it still lacks.
+    wait returns, and the run compiles what it still lacks. A process that prints nothing for
+    :data:`STALL` seconds is given up on: no wait then or later waits for it.
     """
 
-    def __init__(self, process: subprocess.Popen):
+    def __init__(self, process: subprocess.Popen, *, monthly: bool = True):
         self.process = process
+        self.monthly = monthly
         self.done: set[str] = set()
         self.ended = False
+        self.last_news = time.monotonic()
         self._changed = threading.Condition()
         self._held: list = []
         threading.Thread(target=self._read, name="pbrsim-side-compile", daemon=True).start()
@@ -145,50 +150,67 @@ class SideCompile:
             for line in self.process.stdout:
                 with self._changed:
                     self.done.add(line.decode(errors="replace").strip())
+                    self.last_news = time.monotonic()
                     self._changed.notify_all()
         finally:
             with self._changed:
                 self.ended = True
                 self._changed.notify_all()
+            self.process.stdout.close()
+            self.process.wait()  # reaped here: nobody else may be waiting for it (the app lets it finish)
 
-    def wait_for(self, name: str, timeout: float = WAIT_LIMIT) -> bool:
-        """Wait until the process has compiled ``name`` (True) or has ended or ``timeout`` passed (False).
-
-        After a wait that times out, no later one waits: a side process that slow is not waited for again.
-        """
+    def wait_for(self, name: str, stall: float = STALL) -> bool:
+        """Wait until the process has compiled ``name`` (True), or has ended, or has printed nothing for
+        ``stall`` seconds (False; then no later wait waits)."""
         with self._changed:
-            if not self._changed.wait_for(lambda: name in self.done or self.ended, timeout):
-                self.ended = True
+            while name not in self.done and not self.ended:
+                left = self.last_news + stall - time.monotonic()
+                if left <= 0:
+                    self.ended = True  # stalled: given up on
+                    break
+                self._changed.wait(left)
             return name in self.done
 
-    def hold(self, kernels=HELD) -> None:
-        """Make this process wait for the side process before compiling any of ``kernels`` itself.
+    def hold(self, kernels=None) -> None:
+        """Make this process wait for the side process before compiling any of ``kernels`` itself
+        (default: :data:`HELD`, without the monthly kernels when the process does not compile them).
 
         numba looks in its cache before it compiles (``Dispatcher.compile``): on a miss the
-        wrapped lookup waits for the kernel's name, then looks again. Only time is at stake,
-        so anything unexpected in numba's internals leaves the kernel unwrapped.
+        wrapped lookup waits for the kernel's name, then looks again. The wait holds numba's
+        compiler lock, as compiling the kernel would. Only time is at stake, so anything
+        unexpected in numba's internals leaves the kernel unwrapped.
         """
-        for kernel in kernels:
+        for kernel in kernels or (HELD if self.monthly else HELD[:1]):
             try:
                 cache = kernel._cache
-                cache.load_overload = self._waiting(cache.load_overload, kernel.py_func.__name__)
-            except AttributeError:
+                wrapper = self._waiting(cache.load_overload, vars(cache).get("load_overload"), kernel.py_func.__name__)
+                cache.load_overload = wrapper
+            except (AttributeError, TypeError):
                 continue
-            self._held.append(cache)
+            self._held.append((cache, wrapper))
 
-    def _waiting(self, load, name: str):
+    def _waiting(self, load, before, name: str):
         def load_overload(sig, target_context):
             found = load(sig, target_context)
-            if found is None and self.wait_for(name):
+            if found is None and load_overload.holding and self.wait_for(name):
                 found = load(sig, target_context)
             return found
 
+        load_overload.holding, load_overload.before = True, before  # what release() puts back
         return load_overload
 
     def release(self) -> None:
-        """Undo :meth:`hold`: this process compiles whatever it lacks without waiting."""
-        for cache in self._held:
-            vars(cache).pop("load_overload", None)
+        """Undo :meth:`hold`. A wrapper another holder has wrapped again stops waiting and is taken
+        out when that holder releases."""
+        for cache, wrapper in self._held:
+            wrapper.holding = False
+            current = vars(cache).get("load_overload")
+            while current is not None and getattr(current, "holding", True) is False:
+                current = current.before  # peel every released wrapper off the top
+            if current is None:
+                vars(cache).pop("load_overload", None)
+            else:
+                cache.load_overload = current
         self._held.clear()
 
     def stop(self) -> None:
@@ -202,21 +224,29 @@ class SideCompile:
 def start_beside(scenario: Scenario, *, monthly: bool = True) -> SideCompile | None:
     """Start :func:`compile_engine_part`, then (``monthly``) :func:`compile_monthly`, for ``scenario`` in a child
     process. None if it cannot start: the run then compiles everything itself, so no failure
-    here may stop it.
+    here may stop it. The scenario goes to the child's stdin from a thread: a national
+    scenario's JSON fills the pipe before the child has imported what reads it.
     """
     child = None
     try:
         text = scenario.model_dump_json().encode()
         child = subprocess.Popen([sys.executable, "-m", __name__, *(["monthly"] if monthly else [])],
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        child.stdin.write(text)
-        child.stdin.close()
-        return SideCompile(child)
+        threading.Thread(target=_feed, args=(child.stdin, text), name="pbrsim-side-feed", daemon=True).start()
+        return SideCompile(child, monthly=monthly)
     except Exception:  # noqa: BLE001  (only time is at stake)
         if child is not None:
             child.kill()
             child.wait()
         return None
+
+
+def _feed(pipe, text: bytes) -> None:
+    try:
+        with pipe:
+            pipe.write(text)
+    except OSError:  # the child is gone: its reader sees the end and every wait returns
+        pass
 
 
 def _say_done(name: str) -> None:
