@@ -78,22 +78,22 @@ def test_a_side_process_that_cannot_start_leaves_the_run_alone(monkeypatch):
 HELD_PROBE = f"""
 import json
 from simulator import load_scenario, simulate
-from simulator.engine.side_compile import HELD, start_beside
+from simulator.engine.side_compile import HELD
 scenario = load_scenario({str(DEFAULT_SCENARIO)!r})
-side = start_beside(scenario)
-side.hold()
 simulate(scenario, sims=300, seed=3, monthly_stats=True)
-side.stop()
+simulate(scenario, sims=300, seed=4, monthly_stats=True)
 print(json.dumps({{k.py_func.__name__: sum(k.stats.cache_misses.values()) for k in HELD}}))
 """
 
 
-def test_a_run_beside_the_side_process_waits_for_what_it_holds(tmp_path):
-    """Both processes start cold: the run compiles none of the held kernels (it waits for them instead)."""
+def test_a_first_simulate_from_python_says_so_once_and_waits_for_the_side_process(tmp_path):
+    """A fresh process and cache, simulate() twice as a notebook would: one line on stderr, and the
+    side process started by the first call compiles the held kernels while the run waits for them."""
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba-cache")}
     done = subprocess.run([sys.executable, "-c", HELD_PROBE], env=env, capture_output=True, text=True, check=True)
     misses = json.loads(done.stdout.strip().splitlines()[-1])
     assert misses == dict.fromkeys((k.py_func.__name__ for k in HELD), 0)
+    assert done.stderr.count("compiling the simulation engine") == 1 and "first run only" in done.stderr
 
 
 def fake_side(script: str) -> SideCompile:

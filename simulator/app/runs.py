@@ -56,8 +56,10 @@ def warm_up(scenario: Scenario) -> threading.Thread | None:
     None when the kernels are cached already.
     """
     from ..engine.compiled import is_compiled
+    from ..engine.first_run import mark_seen
     from ..engine.side_compile import start_beside
 
+    mark_seen()  # the simulations below are seen to here: simulate() does not announce or start its own
     if is_compiled():
         return None
     options = _monthly(scenario)

@@ -18,6 +18,7 @@ from ..results import Results
 from ..scenario import Scenario
 from .checkpoint import Checkpoint
 from .external import ExternalInputs, stream_generators
+from .first_run import first_run
 from .model_arrays import build_model_arrays
 from .monthly_stats import MonthlyStats, check_stats_memory
 from .outputs import allocate_outputs, check_memory, chunk_view, stored_fields
@@ -138,23 +139,24 @@ def simulate(
             raise ValueError("chunks computed elsewhere cannot take external inputs or stop early (until)")
         chunks.start(ChunkJob(scenario, sims, seed, keep_monthly, keep_components, monthly_stats),
                      [b for b in firsts if checkpoint is None or not checkpoint.has_chunk(b)])
-    with settled(checkpoint):
-        for first_block in firsts:
-            n_blocks = min(CHUNK_BLOCKS, total_blocks - first_block)
-            start, stop = first_block * BLOCK_SIZE, min(sims, (first_block + n_blocks) * BLOCK_SIZE)
-            chunk = chunk_view(out, start, stop, keep_monthly, keep_components)
-            stored = stored_fields(chunk, keep_monthly, keep_components)
-            if stats is not None:
-                stored.update(stats.chunk_state(start, stop))
-            fill_chunk(m, chunk, stored, seed=seed, first_block=first_block, start=start, inputs=inputs,
-                       keep=(keep_monthly, keep_components), individual=individual, stats=stats, checkpoint=checkpoint,
-                       chunks=chunks)
-            if progress is not None:
-                progress(stop - start)
-            if until is not None and stop < sims and until(out, stop):
-                out, sims = chunk_view(out, 0, stop, keep_monthly, keep_components), stop
-                break
-    arrays = out._asdict() if stats is None else {**out._asdict(), **stats.finish(sims)}
+    with first_run(scenario, monthly=monthly_stats, once=True, beside=chunks is None):
+        with settled(checkpoint):
+            for first_block in firsts:
+                n_blocks = min(CHUNK_BLOCKS, total_blocks - first_block)
+                start, stop = first_block * BLOCK_SIZE, min(sims, (first_block + n_blocks) * BLOCK_SIZE)
+                chunk = chunk_view(out, start, stop, keep_monthly, keep_components)
+                stored = stored_fields(chunk, keep_monthly, keep_components)
+                if stats is not None:
+                    stored.update(stats.chunk_state(start, stop))
+                fill_chunk(m, chunk, stored, seed=seed, first_block=first_block, start=start, inputs=inputs,
+                           keep=(keep_monthly, keep_components), individual=individual, stats=stats, checkpoint=checkpoint,
+                           chunks=chunks)
+                if progress is not None:
+                    progress(stop - start)
+                if until is not None and stop < sims and until(out, stop):
+                    out, sims = chunk_view(out, 0, stop, keep_monthly, keep_components), stop
+                    break
+        arrays = out._asdict() if stats is None else {**out._asdict(), **stats.finish(sims)}
     return Results.from_outputs(scenario, arrays, cohort_start_month=calendar.cohort_start,
                                 cohort_pay_month=calendar.cohort_pay_month, seed=seed, sims=sims)
 

@@ -1,0 +1,64 @@
+"""A fresh install's first simulation: one line saying it compiles, and the other core put to work.
+
+On a fresh install (nothing in numba's cache for these kernels) the first simulation in a
+process compiles for about 20 s on one core; without a word first, that looks like a hang.
+:func:`first_run` wraps it: when the kernels are not cached it announces the compile and
+starts :mod:`.side_compile` for the scenario's types, waiting for the kernels that process
+has started, and stops it at the end. The CLI wraps each command with it (once per command);
+``simulate()`` wraps itself with ``once=True``, so code that calls it from Python (a notebook)
+gets the same on the first simulation of the process, and nothing when a command or the app
+has already seen to it. Worker processes (Dask, process pools) never start a second process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from .compiled import COMPILE_TIME
+
+LINE = f"pbrsim: compiling the simulation engine for this machine (first run only, {COMPILE_TIME} on 2 cores)..."
+
+_lock = threading.Lock()
+_seen = [False]  # whether this process has met its first run already (checked it, or handled it)
+
+
+def mark_seen() -> None:
+    """Tell ``simulate()`` that the first run's compile is being seen to elsewhere (the app's warm-up)."""
+    with _lock:
+        _seen[0] = True
+
+
+def to_stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def first_run(scenario, *, monthly: bool = False, beside: bool = True, once: bool = False,
+              announce: Callable[[str], None] = to_stderr) -> Iterator[None]:
+    """If the kernels are not cached: ``announce`` :data:`LINE` and (``beside`` and a ``scenario``) compile on the
+    other core for it, the monthly-statistics kernels too when ``monthly``.
+
+    ``once``: only if nothing in this process has met the first run before.
+    """
+    from .compiled import is_compiled  # looked up at each call (tests replace it)
+
+    side = None
+    with _lock:
+        skip, _seen[0] = once and _seen[0], True
+    if not skip and multiprocessing.parent_process() is None and not is_compiled():
+        announce(LINE)
+        if beside and scenario is not None:
+            from .side_compile import start_beside
+
+            side = start_beside(scenario, monthly=monthly)
+            if side is not None:
+                side.hold()
+    try:
+        yield
+    finally:
+        if side is not None:
+            side.stop()
