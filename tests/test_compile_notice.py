@@ -46,7 +46,7 @@ def test_every_study_says_it_compiles_and_compiles_beside_itself(tmp_path, monke
     import simulator.engine.side_compile as side
 
     started = []
-    monkeypatch.setattr(compiled, "is_compiled", lambda: False)
+    monkeypatch.setattr(compiled, "is_compiled", lambda *kind: False)
     monkeypatch.setattr(side, "start_beside", lambda scenario, monthly: started.append((scenario.name, monthly)))
     out = [] if args[0] == "breakeven" else ["--out", str(tmp_path / "out")]
     done = CliRunner().invoke(main, [str(a) for a in args] + out + (["--quiet"] if args[0] != "breakeven" else []))
@@ -58,6 +58,26 @@ def test_every_study_says_it_compiles_and_compiles_beside_itself(tmp_path, monke
 def test_record_says_it_compiles(monkeypatch):
     from .test_record import RECORD
 
-    monkeypatch.setattr(compiled, "is_compiled", lambda: False)
+    monkeypatch.setattr(compiled, "is_compiled", lambda *kind: False)
     done = CliRunner().invoke(main, ["record", str(RECORD), "--case", "tr_significance_trigger", "--quiet"])
     assert "compiling the simulation engine" in done.output
+
+
+def test_each_kernel_variant_counts_as_compiled_on_its_own(tmp_path, monkeypatch):
+    """A cache holding the plain kernels does not make a scenario with outcome tables (a ladder) 'compiled'."""
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    monkeypatch.setattr(compiled, "cache_folder", lambda: folder)
+    monkeypatch.setattr(compiled, "_marked", set())
+    assert not compiled.is_compiled()
+    (folder / (compiled.MAIN_KERNEL + "190.py311.nbi")).touch()
+    assert compiled.is_compiled() and not compiled.is_compiled("plain") and not compiled.is_compiled("designs")
+    compiled.mark_compiled("plain")
+    assert compiled.is_compiled("plain") and not compiled.is_compiled("designs")
+
+
+def test_a_finished_run_marks_its_variant():
+    ladder = load_scenario(ROOT / "scenarios" / "nyc_able_ladder.toml")
+    simulate(ladder, sims=64, seed=1)
+    simulate(load_scenario(ANALYTIC_SCENARIO), sims=64, seed=1)
+    assert compiled.is_compiled("designs") and compiled.is_compiled("plain")

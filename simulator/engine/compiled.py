@@ -3,6 +3,11 @@
 The kernels are cached in a folder named after a digest of their sources (see
 :mod:`simulator.kernels.cache`); a fresh install, a new numba or an edited kernel has none
 there yet, and the first run then compiles for a while.
+
+The kernels come in two variants, by the type of ``ModelArrays.outcome_tables``: ``plain``
+(no ladder, rate card, pooled trigger or control group: None) and ``designs`` (an array). A
+cache holding one still compiles the other for ~15 s, so after a run the engine leaves a
+marker file for its variant (:func:`mark_compiled`), and :func:`is_compiled` asks for it.
 """
 
 from __future__ import annotations
@@ -22,7 +27,34 @@ def cache_folder() -> Path:
     return cache_base(KERNELS_DIR)[0] / (PREFIX + source_digest(SOURCES))
 
 
-def is_compiled() -> bool:
-    """True when the simulation kernel has a cached compiled version (no long compile ahead)."""
+MARKER = "pbrsim-compiled-"  # + variant: a run of that variant finished with the kernels of this folder
+
+
+def variant(outcome_tables) -> str:
+    """The kernels' variant for a model whose ``outcome_tables`` is this (see the module docstring)."""
+    return "plain" if outcome_tables is None else "designs"
+
+
+def is_compiled(kind: str | None = None) -> bool:
+    """True when the simulation kernel has a cached compiled version (no long compile ahead); with ``kind``,
+    one of that variant."""
     folder = cache_folder()
-    return folder.is_dir() and any(p.name.startswith(MAIN_KERNEL) for p in folder.rglob("*.nbi"))
+    if not (folder.is_dir() and any(p.name.startswith(MAIN_KERNEL) for p in folder.rglob("*.nbi"))):
+        return False
+    return kind is None or (folder / (MARKER + kind)).is_file()
+
+
+_marked: set[str] = set()
+
+
+def mark_compiled(kind: str) -> None:
+    """Note that a run of variant ``kind`` finished here (once per process; a failure to write only costs a notice)."""
+    if kind in _marked:
+        return
+    _marked.add(kind)
+    try:
+        folder = cache_folder()
+        if folder.is_dir():
+            (folder / (MARKER + kind)).touch()
+    except OSError:
+        pass

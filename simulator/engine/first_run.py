@@ -23,13 +23,23 @@ from .compiled import COMPILE_TIME
 LINE = f"pbrsim: compiling the simulation engine for this machine (first run only, {COMPILE_TIME} on 2 cores)..."
 
 _lock = threading.Lock()
-_seen = [False]  # whether this process has met its first run already (checked it, or handled it)
+_seen: set[str | None] = set()  # the kernel variants this process has met the first run of (None: any)
 
 
 def mark_seen() -> None:
     """Tell ``simulate()`` that the first run's compile is being seen to elsewhere (the app's warm-up)."""
     with _lock:
-        _seen[0] = True
+        _seen.add(None)
+
+
+def kind_of(scenario) -> str | None:
+    """The kernels' variant a scenario's run needs (see :mod:`.compiled`); None without a scenario."""
+    if scenario is None:
+        return None
+    from .compiled import variant
+    from .model_arrays import build_model_arrays
+
+    return variant(build_model_arrays(scenario)[0].outcome_tables)
 
 
 def to_stderr(text: str) -> None:
@@ -42,14 +52,16 @@ def first_run(scenario, *, monthly: bool = False, beside: bool = True, once: boo
     """If the kernels are not cached: ``announce`` :data:`LINE` and (``beside`` and a ``scenario``) compile on the
     other core for it, the monthly-statistics kernels too when ``monthly``.
 
-    ``once``: only if nothing in this process has met the first run before.
+    ``once``: only if nothing in this process has met the first run of the scenario's variant before.
     """
     from .compiled import is_compiled  # looked up at each call (tests replace it)
 
     side = None
+    kind = kind_of(scenario)
     with _lock:
-        skip, _seen[0] = once and _seen[0], True
-    if not skip and multiprocessing.parent_process() is None and not is_compiled():
+        skip = once and (None in _seen or kind in _seen)
+        _seen.add(kind)
+    if not skip and multiprocessing.parent_process() is None and not is_compiled(kind):
         announce(LINE)
         if beside and scenario is not None:
             from .side_compile import start_beside

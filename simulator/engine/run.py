@@ -17,6 +17,7 @@ from ..kernels.records import ModelArrays, Outputs
 from ..results import Results
 from ..scenario import Scenario
 from .checkpoint import Checkpoint
+from .compiled import mark_compiled, variant
 from .external import ExternalInputs, stream_generators
 from .first_run import first_run
 from .model_arrays import build_model_arrays
@@ -157,6 +158,8 @@ def simulate(
                     out, sims = chunk_view(out, 0, stop, keep_monthly, keep_components), stop
                     break
         arrays = out._asdict() if stats is None else {**out._asdict(), **stats.finish(sims)}
+    if chunks is None:
+        mark_compiled(variant(m.outcome_tables))  # this process compiled or loaded this variant's kernels
     return Results.from_outputs(scenario, arrays, cohort_start_month=calendar.cohort_start,
                                 cohort_pay_month=calendar.cohort_pay_month, seed=seed, sims=sims)
 
