@@ -47,35 +47,28 @@ def _monthly(scenario: Scenario) -> dict[str, bool]:
 
 
 def warm_up(scenario: Scenario) -> threading.Thread | None:
-    """On a first start (nothing in numba's cache), compile the kernels while the browser opens.
+    """On a first start (the scenario's kernels not in numba's cache), compile them while the browser opens.
 
     The first page runs a simulation at once, and compiling it used to keep that page blank for
     the whole compile. A background thread now runs a small simulation of ``scenario`` under
-    the runs' lock (a first request waits for it rather than compiling beside it), and a second
-    process compiles part of the kernels on the other core (:mod:`simulator.engine.side_compile`).
-    None when the kernels are cached already.
+    the runs' lock (a first request waits for it rather than compiling beside it), with a second
+    process compiling part of the kernels on the other core (the engine's
+    :func:`~simulator.engine.first_run.first_run`; the CLI says so). None when they are cached already.
     """
     from ..engine.compiled import is_compiled
-    from ..engine.first_run import mark_seen
-    from ..engine.side_compile import start_beside
+    from ..engine.first_run import first_run, kind_of
 
-    mark_seen()  # the simulations below are seen to here: simulate() does not announce or start its own
-    if is_compiled():
+    kind = kind_of(scenario)
+    if is_compiled(kind):
         return None
     options = _monthly(scenario)
-    side = start_beside(scenario, monthly=options["monthly_stats"])
-    if side is not None:
-        side.hold()
 
     def compile_kernels() -> None:
-        with _lock:
+        with _lock, first_run(scenario, kind=kind, monthly=options["monthly_stats"], announce=lambda line: None):
             try:
                 simulate(scenario, sims=64, seed=1, **options)
             except Exception:  # noqa: BLE001  (a request meets the same error and shows it on the page)
                 pass
-            finally:
-                if side is not None:
-                    side.release()  # what it still compiles, later requests load from the cache
 
     thread = threading.Thread(target=compile_kernels, name="pbrsim-warm-up", daemon=True)
     thread.start()

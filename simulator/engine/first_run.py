@@ -26,12 +26,6 @@ _lock = threading.Lock()
 _seen: set[str | None] = set()  # the kernel variants this process has met the first run of (None: any)
 
 
-def mark_seen() -> None:
-    """Tell ``simulate()`` that the first run's compile is being seen to elsewhere (the app's warm-up)."""
-    with _lock:
-        _seen.add(None)
-
-
 def kind_of(scenario) -> str | None:
     """The kernels' variant a scenario's run needs (see :mod:`.compiled`); None without a scenario."""
     if scenario is None:
@@ -47,17 +41,19 @@ def to_stderr(text: str) -> None:
 
 
 @contextmanager
-def first_run(scenario, *, monthly: bool = False, beside: bool = True, once: bool = False,
+def first_run(scenario, *, kind: str | None = None, monthly: bool = False, beside: bool = True, once: bool = False,
               announce: Callable[[str], None] = to_stderr) -> Iterator[None]:
     """If the kernels are not cached: ``announce`` :data:`LINE` and (``beside`` and a ``scenario``) compile on the
     other core for it, the monthly-statistics kernels too when ``monthly``.
 
-    ``once``: only if nothing in this process has met the first run of the scenario's variant before.
+    ``kind``: the scenario's kernel variant when the caller has it (``simulate()`` has built the
+    model already), else found from the scenario. ``once``: only if nothing in this process has
+    met the first run of that variant before.
     """
     from .compiled import is_compiled  # looked up at each call (tests replace it)
 
     side = None
-    kind = kind_of(scenario)
+    kind = kind or kind_of(scenario)
     with _lock:
         skip = once and (None in _seen or kind in _seen)
         _seen.add(kind)

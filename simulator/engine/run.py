@@ -140,7 +140,8 @@ def simulate(
             raise ValueError("chunks computed elsewhere cannot take external inputs or stop early (until)")
         chunks.start(ChunkJob(scenario, sims, seed, keep_monthly, keep_components, monthly_stats),
                      [b for b in firsts if checkpoint is None or not checkpoint.has_chunk(b)])
-    with first_run(scenario, monthly=monthly_stats, once=True, beside=chunks is None):
+    kind = variant(m.outcome_tables)
+    with first_run(scenario, kind=kind, monthly=monthly_stats, once=True, beside=chunks is None):
         with settled(checkpoint):
             for first_block in firsts:
                 n_blocks = min(CHUNK_BLOCKS, total_blocks - first_block)
@@ -159,7 +160,7 @@ def simulate(
                     break
         arrays = out._asdict() if stats is None else {**out._asdict(), **stats.finish(sims)}
     if chunks is None:
-        mark_compiled(variant(m.outcome_tables))  # this process compiled or loaded this variant's kernels
+        mark_compiled(kind)  # this process compiled or loaded this variant's kernels
     return Results.from_outputs(scenario, arrays, cohort_start_month=calendar.cohort_start,
                                 cohort_pay_month=calendar.cohort_pay_month, seed=seed, sims=sims)
 
