@@ -157,7 +157,6 @@ class SideCompile:
                 self.ended = True
                 self._changed.notify_all()
             self.process.stdout.close()
-            self.process.wait()  # reaped here: nobody else may be waiting for it (the app lets it finish)
 
     def wait_for(self, name: str, stall: float = STALL) -> bool:
         """Wait until the process has compiled ``name`` (True), or has ended, or has printed nothing for
