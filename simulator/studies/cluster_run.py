@@ -28,7 +28,9 @@ def chunk_runner(client, *, in_flight: int | None = None):
     def run(job: ChunkJob, firsts: list[int]) -> Iterator[tuple]:
         threads = sum(w.get("nthreads", 1) for w in client.scheduler_info().get("workers", {}).values())
         limit = in_flight or max(1, threads) + 2
-        job_future = client.scatter(job, broadcast=True)
+        # hash=False: keys of this run's own; content-hashed keys are shared with an earlier run of the same job,
+        # whose release on the scheduler could drop the data under this run's chunks ("lost dependencies")
+        job_future = client.scatter(job, broadcast=True, hash=False)
         run_id = uuid.uuid4().hex[:8]
         todo = iter(firsts)
 
