@@ -101,3 +101,24 @@ def test_a_second_process_compiles_no_kernel():
     _run(ROOT, code)  # warms the cache if this test runs first
     again = _run(ROOT, code)
     assert again["misses"] == 0 and again["hits"] >= 1, again  # loaded from the cache, never compiled
+
+
+def test_every_kernel_is_cached_in_the_digest_folder():
+    """All of them, the monthly statistics' too: an edit or an upgrade then leaves no stale machine code behind."""
+    from numba.core.registry import CPUDispatcher
+
+    from simulator.engine.compiled import cache_folder
+    from simulator.kernels import monthly
+
+    folder = cache_folder()
+    kernels = [obj for module in (monthly, *_kernel_modules()) for obj in vars(module).values()
+               if isinstance(obj, CPUDispatcher) and obj._cache.__class__.__name__ != "NullCache"]
+    assert monthly.reduce_months in kernels and len(kernels) > 20
+    outside = {k.py_func.__qualname__ for k in kernels if not Path(k._cache._cache_path).is_relative_to(folder)}
+    assert not outside, outside
+
+
+def _kernel_modules():
+    import importlib
+
+    return [importlib.import_module(f"simulator.kernels.{p.stem}") for p in SOURCES if p.stem != "__init__"]

@@ -15,7 +15,18 @@ _HERE = Path(__file__).resolve().parent
 SOURCES = tuple(sorted(_HERE.glob("*.py")))
 
 with compiled_cache(_HERE, SOURCES):
-    from . import cashflows, cohorts, designs, financing, individual, outcomes, payments, records, sampling  # noqa: F401
+    from . import (  # noqa: F401
+        cashflows,
+        cohorts,
+        designs,
+        financing,
+        individual,
+        monthly,
+        outcomes,
+        payments,
+        records,
+        sampling,
+    )
     from .simulate import simulate_blocks
 
 __all__ = ["SOURCES", "simulate_blocks"]
