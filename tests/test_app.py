@@ -151,14 +151,14 @@ def test_a_first_start_compiles_in_the_background_and_a_later_one_does_not(monke
     from simulator.app import runs
 
     beside = []
-    monkeypatch.setattr(compiled, "is_compiled", lambda *kind: False)
+    monkeypatch.setattr(compiled, "is_compiled", lambda *kind, **monthly: False)
     monkeypatch.setattr(side, "start_beside", lambda scenario, monthly: beside.append(monthly))
     web = create_app()
     thread = runs.warm_up(web.state.first_scenario)
     assert thread is not None
     thread.join(timeout=300)
     assert not thread.is_alive() and beside == [False]  # the bundled contract's 3 parties keep every month
-    monkeypatch.setattr(compiled, "is_compiled", lambda *kind: True)
+    monkeypatch.setattr(compiled, "is_compiled", lambda *kind, **monthly: True)
     assert runs.warm_up(web.state.first_scenario) is None
 
 

@@ -59,9 +59,9 @@ def warm_up(scenario: Scenario) -> threading.Thread | None:
     from ..engine.first_run import first_run, kind_of
 
     kind = kind_of(scenario)
-    if is_compiled(kind):
-        return None
     options = _monthly(scenario)
+    if is_compiled(kind, monthly=options["monthly_stats"]):
+        return None
 
     def compile_kernels() -> None:
         with _lock, first_run(scenario, kind=kind, monthly=options["monthly_stats"], announce=lambda line: None):

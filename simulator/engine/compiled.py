@@ -8,6 +8,8 @@ The kernels come in two variants, by the type of ``ModelArrays.outcome_tables``:
 (no ladder, rate card, pooled trigger or control group: None) and ``designs`` (an array). A
 cache holding one still compiles the other for ~15 s, so after a run the engine leaves a
 marker file for its variant (:func:`mark_compiled`), and :func:`is_compiled` asks for it.
+The monthly-statistics kernels (the default for a national run) have a marker of their own:
+after runs with ``--no-monthly`` only, the first default run compiled them (~3 s) in silence.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ def cache_folder() -> Path:
 
 
 MARKER = "pbrsim-compiled-"  # + variant: a run of that variant finished with the kernels of this folder
+MONTHLY = "monthly"  # the marker's name for the monthly-statistics kernels (a run that kept statistics finished)
 
 
 def variant(outcome_tables) -> str:
@@ -35,26 +38,29 @@ def variant(outcome_tables) -> str:
     return "plain" if outcome_tables is None else "designs"
 
 
-def is_compiled(kind: str | None = None) -> bool:
+def is_compiled(kind: str | None = None, *, monthly: bool = False) -> bool:
     """True when the simulation kernel has a cached compiled version (no long compile ahead); with ``kind``,
-    one of that variant."""
+    one of that variant; with ``monthly``, the monthly-statistics kernels too."""
     folder = cache_folder()
     if not (folder.is_dir() and any(p.name.startswith(MAIN_KERNEL) for p in folder.rglob("*.nbi"))):
         return False
-    return kind is None or (folder / (MARKER + kind)).is_file()
+    wanted = ([kind] if kind else []) + ([MONTHLY] if monthly else [])
+    return all((folder / (MARKER + name)).is_file() for name in wanted)
 
 
 _marked: set[str] = set()
 
 
-def mark_compiled(kind: str) -> None:
-    """Note that a run of variant ``kind`` finished here (once per process; a failure to write only costs a notice)."""
-    if kind in _marked:
-        return
-    _marked.add(kind)
-    try:
-        folder = cache_folder()
-        if folder.is_dir():
-            (folder / (MARKER + kind)).touch()
-    except OSError:
-        pass
+def mark_compiled(kind: str, *, monthly: bool = False) -> None:
+    """Note that a run of variant ``kind`` (``monthly``: keeping statistics) finished here (once per process and
+    marker; a marker not written only costs the line and a side process next time)."""
+    for name in [kind] + ([MONTHLY] if monthly else []):
+        if name in _marked:
+            continue
+        _marked.add(name)
+        try:
+            folder = cache_folder()
+            if folder.is_dir():
+                (folder / (MARKER + name)).touch()
+        except OSError:
+            pass

@@ -18,12 +18,13 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from .compiled import COMPILE_TIME
+from .compiled import COMPILE_TIME, MONTHLY
 
 LINE = f"pbrsim: compiling the simulation engine for this machine (first run only, {COMPILE_TIME} on 2 cores)..."
+MONTHLY_LINE = "pbrsim: compiling the monthly statistics for this machine (first run with them only, a few seconds)..."
 
 _lock = threading.Lock()
-_seen: set[str | None] = set()  # the kernel variants this process has met the first run of (None: any)
+_seen: set[str | None] = set()  # the kernel variants (and MONTHLY) this process has met the first run of (None: any)
 
 
 def kind_of(scenario) -> str | None:
@@ -54,12 +55,14 @@ def first_run(scenario, *, kind: str | None = None, monthly: bool = False, besid
 
     side = None
     kind = kind or kind_of(scenario)
+    needs = {kind, MONTHLY} if monthly else {kind}
     with _lock:
-        skip = once and (None in _seen or kind in _seen)
-        _seen.add(kind)
-    if not skip and multiprocessing.parent_process() is None and not is_compiled(kind):
-        announce(LINE)
-        if beside and scenario is not None:
+        skip = once and (None in _seen or needs <= _seen)
+        _seen.update(needs)
+    if not skip and multiprocessing.parent_process() is None and not is_compiled(kind, monthly=monthly):
+        engine_cached = monthly and is_compiled(kind)
+        announce(MONTHLY_LINE if engine_cached else LINE)
+        if beside and scenario is not None and not engine_cached:  # the monthly kernels alone: no time to win
             from .side_compile import start_beside
 
             side = start_beside(scenario, monthly=monthly)

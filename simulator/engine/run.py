@@ -160,7 +160,7 @@ def simulate(
                     break
         arrays = out._asdict() if stats is None else {**out._asdict(), **stats.finish(sims)}
     if chunks is None:
-        mark_compiled(kind)  # this process compiled or loaded this variant's kernels
+        mark_compiled(kind, monthly=stats is not None)  # this process compiled or loaded these kernels
     return Results.from_outputs(scenario, arrays, cohort_start_month=calendar.cohort_start,
                                 cohort_pay_month=calendar.cohort_pay_month, seed=seed, sims=sims)
 
