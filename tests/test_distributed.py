@@ -1,5 +1,7 @@
 """Sweep points on a real Dask LocalCluster (loopback): identical rows to the in-process run."""
 
+import socket
+
 import pandas as pd
 import pytest
 
@@ -27,6 +29,22 @@ def test_local_cluster_gives_identical_results(tmp_path):
     pd.testing.assert_frame_equal(remote.table, local.table, check_exact=True)
     pd.testing.assert_frame_equal(again.table, local.table, check_exact=True)
     assert (tmp_path / "dask" / "sweep.csv").read_bytes() == (tmp_path / "local" / "sweep.csv").read_bytes()
+
+
+def test_a_local_cluster_beside_another_one_says_nothing_about_ports(recwarn):
+    """Port 8787 (Dask's dashboard port) held by someone else: the local cluster takes another, in silence."""
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 8787))
+    except OSError:
+        pass  # already held by someone else: the case this test is about
+    holder.listen()
+    try:
+        with open_client("local") as client:
+            assert len(client.scheduler_info()["workers"]) == 2
+    finally:
+        holder.close()
+    assert not [w for w in recwarn if "already in use" in str(w.message)]
 
 
 def test_in_process_is_the_default_and_bad_schedulers_are_refused():

@@ -29,6 +29,7 @@ from ..errors import PbrsimError
 from .sweep import SweepSpec, evaluate_point
 
 LOCAL_WORKERS = 2
+LOOPBACK_ANY_PORT = "127.0.0.1:0"
 IN_PROCESS = "in-process"
 PROBE_S = 10.0
 _ADDRESS = re.compile(r"^tcp://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(?P<port>[0-9]{1,5})/?$")
@@ -40,8 +41,10 @@ def open_client(scheduler: str) -> Iterator:
     from distributed import Client, LocalCluster
 
     if scheduler == "local":
+        # the scheduler's HTTP server (dashboard off) on a free loopback port: with None it took 8787 and warned
+        # "Port 8787 is already in use" beside another cluster or a notebook's dashboard
         cluster = LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=LOOPBACK_ANY_PORT, silence_logs=logging.ERROR)
         try:
             with Client(cluster) as client:
                 yield client
