@@ -45,11 +45,12 @@ def to_stderr(text: str) -> None:
 def first_run(scenario, *, kind: str | None = None, monthly: bool = False, beside: bool = True, once: bool = False,
               announce: Callable[[str], None] = to_stderr) -> Iterator[None]:
     """If the kernels are not cached: ``announce`` :data:`LINE` and (``beside`` and a ``scenario``) compile on the
-    other core for it, the monthly-statistics kernels too when ``monthly``.
+    other core for it, the monthly-statistics kernels too when ``monthly``. When only those are missing
+    (earlier runs all without statistics): :data:`MONTHLY_LINE`, and no second process.
 
     ``kind``: the scenario's kernel variant when the caller has it (``simulate()`` has built the
     model already), else found from the scenario. ``once``: only if nothing in this process has
-    met the first run of that variant before.
+    met the first run of that variant (and, with ``monthly``, of the monthly kernels) before.
     """
     from .compiled import is_compiled  # looked up at each call (tests replace it)
 
