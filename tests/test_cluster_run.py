@@ -45,7 +45,8 @@ class StopAfter:
 def client():
     """A LocalCluster on the loopback interface, its worker in this process (warm kernels), over TCP."""
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp://",
-                                  host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster, \
+                                  host="127.0.0.1", dashboard_address=None,
+                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}, silence_logs=logging.ERROR) as cluster, \
             distributed.Client(cluster) as c:
         assert c.scheduler.address.startswith("tcp://127.0.0.1:")
         yield c

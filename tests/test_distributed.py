@@ -42,6 +42,7 @@ def test_a_local_cluster_beside_another_one_says_nothing_about_ports(recwarn):
     try:
         with open_client("local") as client:
             assert len(client.scheduler_info()["workers"]) == 2
+            assert not client.cluster.scheduler_spec["options"].get("dashboard"), "the dashboard stays off"
     finally:
         holder.close()
     assert not [w for w in recwarn if "already in use" in str(w.message)]

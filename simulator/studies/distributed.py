@@ -41,10 +41,11 @@ def open_client(scheduler: str) -> Iterator:
     from distributed import Client, LocalCluster
 
     if scheduler == "local":
-        # the scheduler's HTTP server (dashboard off) on a free loopback port: with None it took 8787 and warned
-        # "Port 8787 is already in use" beside another cluster or a notebook's dashboard
+        # dashboard off (None), and the scheduler's HTTP server on a free loopback port: left to itself it took 8787
+        # and warned "Port 8787 is already in use" beside another cluster or a notebook's dashboard
         cluster = LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=LOOPBACK_ANY_PORT, silence_logs=logging.ERROR)
+                               dashboard_address=None, scheduler_kwargs={"dashboard_address": LOOPBACK_ANY_PORT},
+                               silence_logs=logging.ERROR)
         try:
             with Client(cluster) as client:
                 yield client
