@@ -125,3 +125,23 @@ def test_a_default_run_after_no_monthly_runs_says_it_compiles_the_statistics(tmp
     assert stats.exit_code == 0, stats.output
     assert stats.output.count("compiling the monthly statistics") == 1 and "simulation engine" not in stats.output
     assert started == []
+
+
+def test_a_run_that_simulated_nothing_here_marks_nothing(tmp_path, monkeypatch):
+    """A resume whose every chunk is loaded from the checkpoint ran no simulation kernel (and no monthly fold):
+    it must not mark them compiled (the chunks may come from another machine's run)."""
+    from simulator.engine import run_checkpoint
+
+    sc = load_scenario(ANALYTIC_SCENARIO)
+    checkpoint = run_checkpoint(tmp_path / "partial", sc, sims=64, seed=5, keep_monthly=False, keep_components=False,
+                                monthly_stats=True)
+    checkpoint.start(resume=False)
+    simulate(sc, sims=64, seed=5, monthly_stats=True, checkpoint=checkpoint)  # every chunk saved
+    folder = _cache_with(tmp_path / "cache")
+    monkeypatch.setattr(compiled, "cache_folder", lambda: folder)
+    monkeypatch.setattr(compiled, "_marked", set())
+    checkpoint.start(resume=True)
+    simulate(sc, sims=64, seed=5, monthly_stats=True, checkpoint=checkpoint)
+    assert not list(folder.glob(compiled.MARKER + "*")), "a run that only loaded chunks marked kernels compiled"
+    simulate(sc, sims=64, seed=5, monthly_stats=True)  # the control: simulated here
+    assert compiled.is_compiled("plain", monthly=True)

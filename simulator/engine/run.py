@@ -141,6 +141,7 @@ def simulate(
         chunks.start(ChunkJob(scenario, sims, seed, keep_monthly, keep_components, monthly_stats),
                      [b for b in firsts if checkpoint is None or not checkpoint.has_chunk(b)])
     kind = variant(m.outcome_tables)
+    here = False  # whether a chunk was simulated in this process (not all loaded or computed elsewhere)
     with first_run(scenario, kind=kind, monthly=monthly_stats, once=True, beside=chunks is None):
         with settled(checkpoint):
             for first_block in firsts:
@@ -150,16 +151,16 @@ def simulate(
                 stored = stored_fields(chunk, keep_monthly, keep_components)
                 if stats is not None:
                     stored.update(stats.chunk_state(start, stop))
-                fill_chunk(m, chunk, stored, seed=seed, first_block=first_block, start=start, inputs=inputs,
-                           keep=(keep_monthly, keep_components), individual=individual, stats=stats, checkpoint=checkpoint,
-                           chunks=chunks)
+                here |= fill_chunk(m, chunk, stored, seed=seed, first_block=first_block, start=start, inputs=inputs,
+                                   keep=(keep_monthly, keep_components), individual=individual, stats=stats,
+                                   checkpoint=checkpoint, chunks=chunks)
                 if progress is not None:
                     progress(stop - start)
                 if until is not None and stop < sims and until(out, stop):
                     out, sims = chunk_view(out, 0, stop, keep_monthly, keep_components), stop
                     break
         arrays = out._asdict() if stats is None else {**out._asdict(), **stats.finish(sims)}
-    if chunks is None:
+    if here:
         mark_compiled(kind, monthly=stats is not None)  # this process compiled or loaded these kernels
     return Results.from_outputs(scenario, arrays, cohort_start_month=calendar.cohort_start,
                                 cohort_pay_month=calendar.cohort_pay_month, seed=seed, sims=sims)
@@ -180,17 +181,20 @@ def settled(checkpoint: Checkpoint | None) -> Iterator[None]:
 
 def fill_chunk(m: ModelArrays, chunk: Outputs, stored: dict, *, seed: int, first_block: int, start: int,
                inputs: ExternalInputs | None, keep: tuple[bool, bool], individual: bool, stats: MonthlyStats | None,
-               checkpoint: Checkpoint | None, chunks: ChunkSource | None = None) -> None:
+               checkpoint: Checkpoint | None, chunks: ChunkSource | None = None) -> bool:
     """Load a chunk from the checkpoint, take it from ``chunks`` or simulate it (its months folded into ``stats``),
-    and save it."""
+    and save it. True when it was simulated here (so this process has the kernels)."""
+    here = False
     if checkpoint is None or not checkpoint.load_into(stored, first_block):
         if chunks is None or not chunks.take(first_block, stored):
             simulate_chunk(m, chunk, seed=seed, first_block=first_block, start=start, inputs=inputs, keep=keep,
                            individual=individual, stats=stats)
+            here = True
         if checkpoint is not None:
             checkpoint.save(stored, first_block)
     if stats is not None:
         stats.add_chunk()
+    return here
 
 
 def simulate_chunk(m: ModelArrays, chunk: Outputs, *, seed: int, first_block: int, start: int,
