@@ -100,26 +100,34 @@ def engine_section(workloads: list[Workload], repeats: int) -> dict:
     return rows
 
 
-def draw_floor(repeats: int) -> dict:
-    """Every draw of the aggregate engine alone (floor.py), no rules or cash flows."""
-    from floor import segment_draws_only
-
+def floor_work():
+    """What the floor and the engine are compared on: the national scenario in aggregate mode, its model arrays
+    and their ``model_ref`` (floor.py's argument), and the number of simulations."""
     from simulator.kernels.records import model_ref
 
     scenario = with_mode(ENGINE[0].load(), "aggregate")
     m, _ = build_model_arrays(scenario)
-    ref = model_ref(m)
-    sims = ENGINE[0].sims
+    return scenario, m, model_ref(m), ENGINE[0].sims
+
+
+def time_floor(ref, sims: int) -> float:
+    """Seconds for floor.py to make every draw of ``sims`` simulations (seed 7, as the engine's timed runs)."""
+    from floor import segment_draws_only
+
+    gens = block_generators(7, 0, -(-sims // BLOCK_SIZE))
+    t0 = time.perf_counter()
+    segment_draws_only(gens, ref, BLOCK_SIZE, sims)
+    return time.perf_counter() - t0
+
+
+def draw_floor(repeats: int) -> dict:
+    """Every draw of the aggregate engine alone (floor.py), no rules or cash flows."""
+    _, m, ref, sims = floor_work()
     out = {}
     for threads in (1, 2):
         numba.set_num_threads(threads)
-        segment_draws_only(block_generators(1, 0, 2), ref, BLOCK_SIZE, 2 * BLOCK_SIZE)
-        walls = []
-        for _ in range(repeats):
-            gens = block_generators(7, 0, -(-sims // BLOCK_SIZE))
-            t0 = time.perf_counter()
-            segment_draws_only(gens, ref, BLOCK_SIZE, sims)
-            walls.append(time.perf_counter() - t0)
+        time_floor(ref, 2 * BLOCK_SIZE)  # compile or load
+        walls = [time_floor(ref, sims) for _ in range(repeats)]
         n = sims * len(m.cohort_start) * int(m.n_segments.sum())
         out[threads] = n / statistics.median(walls)
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)

@@ -28,7 +28,7 @@ import numba
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import draw_floor, load, say, time_engine  # noqa: E402
+from run import draw_floor, floor_work, load, say, time_engine, time_floor  # noqa: E402
 from workloads import DEFAULT, ENGINE, NATIONAL, ROOT  # noqa: E402
 
 from simulator import load_scenario, simulate  # noqa: E402
@@ -163,27 +163,15 @@ def engine_floor_pairs(pairs: int) -> dict[str, float]:
     """The engine's rate over the floor's, each pair timed in turn on the same work (the national scenario's
     simulations; both count its cohort-segment outcomes), so that a machine whose speed drifts moves both:
     the median of the pairs' ratios, on 2 threads and on 1."""
-    from floor import segment_draws_only
-
-    from simulator.engine import BLOCK_SIZE, block_generators, with_mode
-    from simulator.engine.model_arrays import build_model_arrays
-    from simulator.kernels.records import model_ref
-
-    w = ENGINE[0]
-    scenario = with_mode(w.load(), "aggregate")
-    ref = model_ref(build_model_arrays(scenario)[0])
-    blocks = -(-w.sims // BLOCK_SIZE)
+    scenario, _, ref, sims = floor_work()
     out = {}
     for threads in (2, 1):
         numba.set_num_threads(threads)
         ratios = []
         for _ in range(pairs):
-            gens = block_generators(7, 0, blocks)
+            t_floor = time_floor(ref, sims)
             t0 = time.perf_counter()
-            segment_draws_only(gens, ref, BLOCK_SIZE, w.sims)
-            t_floor = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            simulate(scenario, sims=w.sims, seed=7, keep_monthly=False, keep_components=False)
+            simulate(scenario, sims=sims, seed=7, keep_monthly=False, keep_components=False)
             ratios.append(t_floor / (time.perf_counter() - t0))  # same outcomes: rate ratio = time ratio inverted
         out[str(threads)] = statistics.median(ratios)
     return out
