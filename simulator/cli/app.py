@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from ..engine.compiled import COMPILE_TIME
 from ..errors import PbrsimError
 from .common import fail, main, say
-from .compiling import COMPILE_TIME
 
 
 @main.command()

@@ -6,11 +6,8 @@ Each command that simulates wraps its work in :func:`compiling` (the engine's
 
 from __future__ import annotations
 
-from ..engine.compiled import COMPILE_TIME
 from ..engine.first_run import first_run
 from .common import say
-
-__all__ = ["COMPILE_TIME", "compiling"]
 
 
 def compiling(scenario=None, *, monthly_stats: bool = False, in_process: bool = True):
