@@ -162,6 +162,28 @@ def test_a_first_start_compiles_in_the_background_and_a_later_one_does_not(monke
     assert runs.warm_up(web.state.first_scenario) is None
 
 
+def test_a_first_start_that_lacks_only_the_monthly_statistics_says_seconds_not_the_engines_time(monkeypatch, client):
+    import simulator.engine.compiled as compiled
+    import simulator.engine.side_compile as side
+    from simulator.app import runs
+
+    beside = []
+    monkeypatch.setattr(compiled, "is_compiled", lambda kind=None, *, monthly=False: not monthly)
+    monkeypatch.setattr(side, "start_beside", lambda scenario, monthly: beside.append(monthly))
+    monkeypatch.setattr(runs, "_monthly", lambda scenario: {"keep_components": False, "monthly_stats": True})
+    thread = runs.warm_up(client.app.state.first_scenario)
+    assert (thread.what, thread.takes) == ("its monthly statistics", "a few seconds")
+    thread.join(timeout=300)
+    assert not thread.is_alive() and beside == []  # nothing to win from a second process for seconds of compile
+    release = threading.Event()
+    client.app.state.warming = runs.WarmUp(target=release.wait, daemon=True)
+    client.app.state.warming.what, client.app.state.warming.takes = thread.what, thread.takes
+    client.app.state.warming.start()
+    got = client.get("/").text
+    release.set()
+    assert "preparing its monthly statistics" in got and "takes a few seconds" in got and "15 seconds" not in got
+
+
 def test_while_the_first_start_compiles_the_page_says_so_and_reloads_itself(client):
     release = threading.Event()
     warming = threading.Thread(target=release.wait, daemon=True)
@@ -170,6 +192,7 @@ def test_while_the_first_start_compiles_the_page_says_so_and_reloads_itself(clie
     for address in ("/", "/scenario"):
         got = client.get(address)
         assert got.status_code == 200 and 'id="getting-ready"' in got.text and "first start only" in got.text
+        assert "preparing its simulation engine" in got.text and "about 15 seconds" in got.text
         assert '<meta http-equiv="refresh" content="2">' in got.text and "<script" not in got.text
     release.set()
     warming.join(timeout=10)

@@ -45,29 +45,36 @@ def _problem(message: str) -> HTMLResponse:
                                     '<p><a href="/">Back</a></p>']), status=400)
 
 
-GETTING_READY = page("Getting ready", [
-    '<div class="headline" id="getting-ready"><p>Getting ready: pbrsim is preparing its simulation engine for this '
-    f'computer. This happens on the first start only and takes {COMPILE_TIME}.</p></div>',
-    '<p class="subtle">This page reloads by itself and shows the answer when it is ready.</p>'], reload_after=2)
+def getting_ready(thread) -> str:
+    """The page shown while the first start's warm-up ``thread`` compiles (what and how long: :class:`.runs.WarmUp`;
+    a plain thread: the engine); it reloads itself."""
+    what, takes = getattr(thread, "what", "its simulation engine"), getattr(thread, "takes", COMPILE_TIME)
+    return page("Getting ready", [
+        f'<div class="headline" id="getting-ready"><p>Getting ready: pbrsim is preparing {e(what)} for this '
+        f'computer. This happens on the first start only and takes {e(takes)}.</p></div>',
+        '<p class="subtle">This page reloads by itself and shows the answer when it is ready.</p>'], reload_after=2)
 
 
 def create_app(scenario: Path | None = None, *, hosts: list[str] | None = None) -> Starlette:
     """The app; ``scenario`` (chosen on the command line) is page 2's first scenario and page 1's contract.
 
     While ``web.state.warming`` (the first start's compile, :func:`.runs.warm_up`) is running,
-    a page asked for without a form gets :data:`GETTING_READY`, which reloads itself, rather
+    a page asked for without a form gets :func:`getting_ready`, which reloads itself, rather
     than a blank wait.
     """
     first = Path(scenario) if scenario else BUNDLED
     initial = load_text(first.read_text(encoding="utf-8"), shown_path(first))
 
-    def warming(request: Request) -> bool:
+    def warming(request: Request) -> str | None:
+        """The getting-ready page while the warm-up thread runs (a GET only), else None."""
         thread = getattr(request.app.state, "warming", None)
-        return request.method == "GET" and thread is not None and thread.is_alive()
+        if request.method != "GET" or thread is None or not thread.is_alive():
+            return None
+        return getting_ready(thread)
 
     async def survive(request: Request) -> Response:
-        if warming(request):
-            return _html(GETTING_READY)
+        if ready := warming(request):
+            return _html(ready)
         form = dict(await request.form()) if request.method == "POST" else None
         action = (form or {}).get("action", "run")
         try:
@@ -76,8 +83,8 @@ def create_app(scenario: Path | None = None, *, hosts: list[str] | None = None) 
             return _problem(str(exc))
 
     async def any_scenario(request: Request) -> Response:
-        if warming(request):
-            return _html(GETTING_READY)
+        if ready := warming(request):
+            return _html(ready)
         if request.method == "GET":
             return _html(await run_in_threadpool(_explore, initial, {}, []))
         form = await request.form()

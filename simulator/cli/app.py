@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..engine.compiled import COMPILE_TIME
 from ..errors import PbrsimError
 from .common import fail, main, say
 
@@ -32,8 +31,8 @@ def app(scenario: Path | None, port: int, no_browser: bool) -> None:
         fail(f"{scenario}: is not UTF-8 text")
     web.state.warming = warm_up(web.state.first_scenario)
     if web.state.warming is not None:
-        say(f"pbrsim app: compiling the simulation engine for this machine in the background (first start only, "
-            f"{COMPILE_TIME}); until it is done the page says so and reloads itself")
+        say(f"pbrsim app: compiling {web.state.warming.what} for this machine in the background (first start only, "
+            f"{web.state.warming.takes}); until it is done the page says so and reloads itself")
     try:
         serve(web, port=port, open_browser=not no_browser, announce=say)
     except OSError as exc:

@@ -18,10 +18,11 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from .compiled import COMPILE_TIME, MONTHLY
+from .compiled import COMPILE_TIME, MONTHLY, MONTHLY_COMPILE_TIME
 
 LINE = f"pbrsim: compiling the simulation engine for this machine (first run only, {COMPILE_TIME} on 2 cores)..."
-MONTHLY_LINE = "pbrsim: compiling the monthly statistics for this machine (first run with them only, a few seconds)..."
+MONTHLY_LINE = (f"pbrsim: compiling the monthly statistics for this machine (first run with them only, "
+                f"{MONTHLY_COMPILE_TIME})...")
 
 _lock = threading.Lock()
 _seen: set[str | None] = set()  # the kernel variants (and MONTHLY) this process has met the first run of (None: any)
