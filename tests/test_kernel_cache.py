@@ -69,10 +69,14 @@ def test_editing_a_callee_in_another_file_recompiles_its_caller(tmp_path):
     second = _run(tmp_path, PROBE)
     assert (first["value"], first["misses"]) == (4.0, 1)
     assert (second["value"], second["hits"], second["misses"]) == (4.0, 1, 0)  # the cache served it
+    loose = [tmp_path / "toy" / "__pycache__" / name for name in ("callee.base-3.py311.nbi", "callee.base-3.py311.1.nbc")]
+    for stale in loose:  # what numba leaves beside a module cached outside the digest folder
+        stale.write_bytes(b"stale")
     _toy(tmp_path, offset=10)  # only the callee's file changes
     edited = _run(tmp_path, PROBE)
     assert edited["value"] == 22.0, "stale machine code of the caller was served from the cache"
     assert not list((tmp_path / "toy" / "__pycache__").glob("pbrsim-numba-*"))[1:], "old digests are pruned"
+    assert not any(stale.exists() for stale in loose), "loose cache files are pruned"
 
 
 def test_the_digest_follows_every_source_and_only_them(tmp_path):

@@ -62,9 +62,13 @@ def cache_base(package_dir: Path) -> tuple[Path, bool]:
 
 
 def _prune(base: Path, keep: Path) -> None:
+    """Remove the other digests' folders, and numba's loose files in ``base``: every kernel is cached in a digest
+    folder, so a loose one is stale (an earlier pbrsim cached the monthly-statistics kernels there)."""
     for old in base.glob(PREFIX + "*"):
         if old != keep:
             shutil.rmtree(old, ignore_errors=True)
+    for loose in (*base.glob("*.nbi"), *base.glob("*.nbc")):
+        loose.unlink(missing_ok=True)
 
 
 @contextmanager
