@@ -6,11 +6,17 @@ the zip layer checksums and writes it: writing a national run's 296 MB ``sims.np
 needs. Here each member is the array's own bytes, checksummed (CRC-32, which ``np.load``
 verifies) and written from memory as it is. An array holding one value throughout is
 deflated instead (a design the scenario does not use: 43 MB of zeros in a national run).
+
+:func:`load_into` reads such a file back into arrays that already exist (a resumed run's
+outputs): each stored member straight from the file into the array, in one read that
+releases the GIL, with its shape, dtype, sizes and CRC-32 checked as ``np.load`` would.
 """
 
 from __future__ import annotations
 
+import struct
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -47,3 +53,80 @@ def _bytes(value: np.ndarray):
     if value.ndim == 0 or value.size == 0:
         return value.tobytes()
     return memoryview(value.reshape(-1).view(np.uint8))
+
+
+class Mismatch(ValueError):
+    """A readable file whose member is not what the caller's array needs, or whose bytes fail their checks."""
+
+
+LOCAL_HEADER = struct.Struct("<4s22xHH")  # a zip member's local header: signature, ..., name and extra lengths
+
+
+def load_into(f, arrays: dict[str, np.ndarray]) -> None:
+    """Fill each of ``arrays`` with the member of its name from the ``.npz`` open in ``f`` (binary, seekable).
+
+    Raises :class:`Mismatch` (or the zip layer's error) when a member is missing, of another shape or dtype, or
+    its bytes do not match their CRC-32. The arrays may then hold part of the file: the caller clears them.
+    """
+    with zipfile.ZipFile(f) as zf:
+        for name, dest in arrays.items():
+            try:
+                info = zf.getinfo(name + ".npy")
+            except KeyError:
+                raise Mismatch(f"it has no '{name}'") from None
+            if info.compress_type != zipfile.ZIP_STORED:  # a constant array, deflated: small to read the usual way
+                with zf.open(info) as member:
+                    _check(name, dest, *_header(member))
+                    dest[...] = _rest(member, dest)
+                continue
+            _read_stored(f, info, name, dest)
+
+
+def _header(fp) -> tuple[tuple, bool, np.dtype]:
+    version = np.lib.format.read_magic(fp)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(fp)
+    return np.lib.format.read_array_header_2_0(fp)
+
+
+def _check(name: str, dest: np.ndarray, shape: tuple, fortran: bool, dtype: np.dtype) -> None:
+    if tuple(shape) != dest.shape or dtype != dest.dtype or (fortran and dest.ndim > 1):
+        raise Mismatch(f"'{name}' is {dtype}{tuple(shape)}, expected {dest.dtype}{dest.shape}")
+
+
+def _rest(member, dest: np.ndarray) -> np.ndarray:
+    """The array data that follows a member's header (a deflated member: read, then the zip layer's CRC check)."""
+    data = member.read()
+    if len(data) != dest.nbytes or member.read(1):
+        raise Mismatch("an array member is truncated")
+    return np.frombuffer(data, dtype=dest.dtype).reshape(dest.shape)
+
+
+def _read_stored(f, info: zipfile.ZipInfo, name: str, dest: np.ndarray) -> None:
+    """An uncompressed member read into ``dest`` (straight in when it is contiguous), checked against its CRC-32."""
+    f.seek(info.header_offset)
+    signature, name_len, extra_len = LOCAL_HEADER.unpack(f.read(LOCAL_HEADER.size))
+    if signature != b"PK\x03\x04":
+        raise Mismatch(f"'{name}' has no zip header")
+    start = info.header_offset + LOCAL_HEADER.size + name_len + extra_len
+    f.seek(start)
+    _check(name, dest, *_header(f))
+    head = f.tell() - start
+    if info.file_size != head + dest.nbytes or info.compress_size != info.file_size:
+        raise Mismatch(f"'{name}' holds {info.file_size} bytes, expected {head + dest.nbytes}")
+    f.seek(start)
+    crc = zlib.crc32(f.read(head))
+    target = dest if dest.flags.c_contiguous else np.empty(dest.shape, dest.dtype)
+    if target.nbytes:
+        view = memoryview(target.reshape(-1).view(np.uint8))
+        got = 0
+        while got < len(view):
+            n = f.readinto(view[got:])
+            if not n:
+                raise Mismatch(f"'{name}' is truncated")
+            got += n
+        crc = zlib.crc32(view, crc)
+    if crc != info.CRC:
+        raise Mismatch(f"'{name}' fails its CRC-32 check")
+    if target is not dest:
+        dest[...] = target

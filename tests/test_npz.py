@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 
 import numpy as np
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from simulator.npz import savez
+from simulator.npz import Mismatch, load_into, savez
 
 DTYPES = st.sampled_from([np.float64, np.float32, np.int64, np.int32, np.bool_, np.uint8])
 
@@ -60,3 +61,61 @@ def test_a_flipped_byte_is_caught_when_read():
 def test_object_arrays_are_refused():
     with pytest.raises(ValueError, match="object arrays"):
         savez(io.BytesIO(), a=np.array([{"x": 1}], dtype=object))
+
+
+# ---------------------------------------------------------------- reading back in place (a resumed run's chunks)
+
+
+def saved(**arrays) -> io.BytesIO:
+    buf = io.BytesIO()
+    savez(buf, **arrays)
+    buf.seek(0)
+    return buf
+
+
+@settings(max_examples=60, deadline=None)
+@given(hnp.arrays(DTYPES, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=40)), st.booleans())
+def test_load_into_fills_any_array_exactly_contiguous_or_not(a, strided):
+    """Into the array itself, or into a strided view (a chunk's columns of the monthly statistics)."""
+    dest = np.zeros((*a.shape, 2), dtype=a.dtype)[..., 1] if strided else np.zeros_like(a)
+    load_into(saved(a=a), {"a": dest})
+    np.testing.assert_array_equal(dest, a)
+
+
+def test_load_into_reads_constant_arrays_deflated_and_every_member_asked_for():
+    arrays = {"zeros": np.zeros((3000, 7)), "x": np.arange(12.0).reshape(3, 4), "flags": np.ones(5000, dtype=bool)}
+    dest = {k: np.empty_like(v) for k, v in arrays.items() if k != "x"}
+    load_into(saved(**arrays), dest)
+    for k, v in dest.items():
+        np.testing.assert_array_equal(v, arrays[k])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.floats(0.0, 1.0, exclude_max=True), st.integers(1, 255))
+def test_load_into_catches_any_damaged_byte_of_a_member(where, flip):
+    """A byte anywhere in a stored member (its .npy header or its data) is caught: CRC-32, or the header's checks."""
+    a = np.arange(5000, dtype=np.float64)
+    raw = bytearray(saved(a=a).getvalue())
+    with zipfile.ZipFile(io.BytesIO(bytes(raw))) as zf:
+        info = zf.getinfo("a.npy")
+    name_len, extra_len = struct.unpack("<HH", raw[info.header_offset + 26:info.header_offset + 30])
+    start = info.header_offset + 30 + name_len + extra_len  # the member's bytes, after its local header
+    raw[start + int(where * info.file_size)] ^= flip
+    with pytest.raises((Mismatch, ValueError, zipfile.BadZipFile)):
+        load_into(io.BytesIO(bytes(raw)), {"a": np.zeros_like(a)})
+
+
+@pytest.mark.parametrize(("dest", "message"), [
+    ({"a": np.zeros((10, 3))}, r"'a' is float64\(10, 4\), expected float64\(10, 3\)"),
+    ({"a": np.zeros((10, 4), dtype=np.float32)}, r"'a' is float64\(10, 4\), expected float32\(10, 4\)"),
+    ({"b": np.zeros(3)}, "it has no 'b'"),
+])
+def test_load_into_names_a_member_of_another_shape_or_dtype_or_missing(dest, message):
+    with pytest.raises(Mismatch, match=message):
+        load_into(saved(a=np.ones((10, 4))), dest)
+
+
+def test_load_into_catches_a_truncated_file():
+    raw = saved(a=np.arange(100_000.0)).getvalue()
+    with pytest.raises((Mismatch, zipfile.BadZipFile, ValueError, OSError)):
+        load_into(io.BytesIO(raw[: len(raw) // 2]), {"a": np.zeros(100_000)})

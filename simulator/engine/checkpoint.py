@@ -21,6 +21,7 @@ import hashlib
 import json
 import shutil
 import warnings
+import zipfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -30,7 +31,7 @@ import numpy as np
 from .._version import __version__
 from ..atomic import atomic_write
 from ..errors import OutputError
-from ..npz import savez
+from ..npz import Mismatch, load_into, savez
 
 MANIFEST = "manifest.json"
 RUN_KEY = "pbrsim_run_key"
@@ -96,29 +97,35 @@ class Checkpoint:
         return self._chunk(first_block).is_file()
 
     def load_into(self, chunk: dict[str, np.ndarray], first_block: int) -> bool:
-        """Copy a saved chunk into ``chunk``'s arrays; False when it is not saved, or damaged (then notified)."""
-        path = self._chunk(first_block)
-        if not path.is_file():
+        """Read a saved chunk into ``chunk``'s arrays; False when it is not saved, or damaged (then notified)."""
+        if not self._chunk(first_block).is_file():
             return False
-        try:
-            loaded = self._read(path, chunk)
-        except Exception as exc:  # any failure to read it means: simulate it again
-            self.damaged.append(path)
-            self.notify(f"{path}: damaged checkpoint chunk ({_reason(exc)}); simulating it again")
-            return False
-        for name, arr in chunk.items():
-            arr[...] = loaded[name]
-        return True
+        reason = self.read_into(chunk, first_block)
+        if reason is not None:
+            self.report_damaged(first_block, reason)
+        return reason is None
 
-    def _read(self, path: Path, chunk: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        with np.load(path, allow_pickle=False) as saved:
-            if str(saved[RUN_KEY]) != self.stamp:
-                raise _Mismatch("it belongs to another run")
-            loaded = {name: saved[name] for name in chunk}
-        for name, arr in chunk.items():
-            if loaded[name].shape != arr.shape or loaded[name].dtype != arr.dtype:
-                raise _Mismatch(f"'{name}' is {loaded[name].dtype}{loaded[name].shape}, expected {arr.dtype}{arr.shape}")
-        return loaded
+    def read_into(self, chunk: dict[str, np.ndarray], first_block: int) -> str | None:
+        """Read a saved chunk straight into ``chunk``'s arrays (zeros, as allocated); None when it was read whole,
+        else why not, with the arrays zeroed again. Notifies nothing: safe on a reading thread (see :mod:`.resume`)."""
+        path = self._chunk(first_block)
+        try:
+            with open(path, "rb") as f:
+                with zipfile.ZipFile(f) as zf, zf.open(RUN_KEY + ".npy") as member:
+                    if str(np.lib.format.read_array(member, allow_pickle=False)) != self.stamp:
+                        raise Mismatch("it belongs to another run")
+                load_into(f, chunk)
+        except Exception as exc:  # any failure to read it means: simulate it again
+            for arr in chunk.values():
+                arr[...] = 0
+            return _reason(exc)
+        return None
+
+    def report_damaged(self, first_block: int, reason: str) -> None:
+        """Note and announce a chunk that could not be read (it is simulated again, and saved over)."""
+        path = self._chunk(first_block)
+        self.damaged.append(path)
+        self.notify(f"{path}: damaged checkpoint chunk ({reason}); simulating it again")
 
     def save(self, chunk: dict[str, np.ndarray], first_block: int) -> None:
         """Write a finished chunk in the background (the previous write finishes first; its error is raised here)."""
@@ -163,9 +170,5 @@ def _writer() -> ThreadPoolExecutor:
     return _WRITER[0]
 
 
-class _Mismatch(ValueError):
-    """A readable chunk that is not what this run needs."""
-
-
 def _reason(exc: Exception) -> str:
-    return str(exc) if isinstance(exc, _Mismatch) else f"{type(exc).__name__}: {exc}"
+    return str(exc) if isinstance(exc, Mismatch) else f"{type(exc).__name__}: {exc}"
