@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 
 import numpy as np
 import pytest
@@ -92,3 +93,50 @@ def test_killed_cli_run_resumes_without_losing_work(tmp_path):
     assert a["parties"] == b["parties"] and a["commissioner"] == b["commissioner"]
     with np.load(out / "sims.npz") as x, np.load(ref / "sims.npz") as y:
         assert np.array_equal(x["npv"], y["npv"])
+
+
+# ---------------------------------------------------------------- saved chunks read in place
+
+
+def _saved_run(tmp_path, sc, sims, seed, **options):
+    """A finished run's checkpoint (chunks kept) and the whole run's results."""
+    ckpt = run_checkpoint(tmp_path / "p", sc, sims=sims, seed=seed, keep_monthly=False, keep_components=False,
+                          **options)
+    ckpt.start(resume=False)
+    whole = simulate(sc, sims=sims, seed=seed, keep_monthly=False, keep_components=False, checkpoint=ckpt, **options)
+    return ckpt, whole
+
+
+def test_a_resume_with_saved_chunks_between_missing_ones_has_the_whole_runs_bits(tmp_path):
+    """Saved chunks 1 and 3 of 0-4, read straight into the run's arrays between chunks simulated anew: every
+    array, the monthly statistics' too (their sums are added chunk by chunk, in order), is the whole run's."""
+    sc = load_scenario(DEFAULT_SCENARIO)
+    sims = 4 * CHUNK + 100
+    ckpt, whole = _saved_run(tmp_path, sc, sims, 9, monthly_stats=True)
+    chunks = sorted(ckpt.folder.glob("chunk_*.npz"))
+    for gone in (chunks[0], chunks[2], chunks[4]):
+        gone.unlink()
+    resumed = simulate(sc, sims=sims, seed=9, keep_monthly=False, keep_components=False, checkpoint=ckpt,
+                       monthly_stats=True)
+    assert len(list(ckpt.folder.glob("chunk_*.npz"))) == 5
+    for name, arr in whole.arrays.items():
+        assert np.array_equal(arr, resumed.arrays[name]), name
+
+
+def test_a_chunk_that_fails_its_checks_part_way_leaves_zeros_behind(tmp_path):
+    """Read in place, a chunk damaged in its last array has filled the others: they are zeroed again, so that
+    simulating it anew leaves nothing of the damaged file (the kernel does not write every element)."""
+    sc = load_scenario(DEFAULT_SCENARIO)
+    ckpt, whole = _saved_run(tmp_path, sc, CHUNK, 4)
+    path = next(ckpt.folder.glob("chunk_*.npz"))
+    with zipfile.ZipFile(path) as zf:
+        last = max(zf.infolist(), key=lambda i: i.header_offset)  # the member written last: read last
+    raw = bytearray(path.read_bytes())
+    raw[last.header_offset + last.compress_size] ^= 0xFF  # inside its bytes (they follow a ~100-byte header)
+    path.write_bytes(bytes(raw))
+    with np.load(path) as saved:
+        stored = {k: np.zeros_like(v) for k, v in whole.arrays.items() if k + ".npy" in saved.zip.namelist()}
+    assert len(stored) > 10
+    reason = ckpt.read_into(stored, 0)
+    assert reason is not None and "CRC" in reason
+    assert not any(arr.any() for arr in stored.values())
