@@ -49,6 +49,21 @@ def test_every_file_carries_the_run_id(saved):
     assert Results.load(out).run_id == run_id
     manifest = json.loads((out / "manifest.json").read_text())
     assert set(manifest["files"]) == {"summary.json", "sims.npz", "scenario.toml"} and manifest["kind"] == "run"
+    assert set(manifest["files"]["summary.json"]) == {"bytes", "sha256"}
+    assert set(manifest["files"]["sims.npz"]) == {"bytes", "zip_crc32_digest"}  # its arrays' CRC-32s, not its bytes
+
+
+def test_another_runs_sims_npz_of_the_same_size_is_caught_by_the_manifest(tmp_path, saved):
+    """The digest of sims.npz's arrays' CRC-32s (read from the zip's directory) differs between runs."""
+    from simulator.errors import OutputError
+    from simulator.folders.manifest import read_manifest, verify_files
+
+    folder = tmp_path / "R"
+    shutil.copytree(saved / "a", folder)
+    assert (saved / "b" / "sims.npz").stat().st_size == (folder / "sims.npz").stat().st_size
+    shutil.copy(saved / "b" / "sims.npz", folder)
+    with pytest.raises(OutputError, match="sims.npz: its content does not match the result's manifest"):
+        verify_files(folder, read_manifest(folder))
 
 
 def _rewrite_npz(path, change):
