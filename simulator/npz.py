@@ -8,8 +8,10 @@ verifies) and written from memory as it is. An array holding one value throughou
 deflated instead (a design the scenario does not use: 43 MB of zeros in a national run).
 
 :func:`load_into` reads such a file back into arrays that already exist (a resumed run's
-outputs): each stored member straight from the file into the array, in one read that
-releases the GIL, with its shape, dtype, sizes and CRC-32 checked as ``np.load`` would.
+outputs): each stored member from the file into its array, in one read that releases the GIL
+(a strided array, such as a chunk's columns of the monthly statistics, one row at a time
+through a small buffer), with its local header's name, its shape, dtype, sizes and CRC-32
+checked as ``np.load`` checks them.
 """
 
 from __future__ import annotations
@@ -90,8 +92,10 @@ def _header(fp) -> tuple[tuple, bool, np.dtype]:
 
 
 def _check(name: str, dest: np.ndarray, shape: tuple, fortran: bool, dtype: np.dtype) -> None:
-    if tuple(shape) != dest.shape or dtype != dest.dtype or (fortran and dest.ndim > 1):
+    if tuple(shape) != dest.shape or dtype != dest.dtype:
         raise Mismatch(f"'{name}' is {dtype}{tuple(shape)}, expected {dest.dtype}{dest.shape}")
+    if fortran and dest.ndim > 1:
+        raise Mismatch(f"'{name}' is stored in Fortran order; pbrsim writes C order")
 
 
 def _rest(member, dest: np.ndarray) -> np.ndarray:
@@ -103,11 +107,13 @@ def _rest(member, dest: np.ndarray) -> np.ndarray:
 
 
 def _read_stored(f, info: zipfile.ZipInfo, name: str, dest: np.ndarray) -> None:
-    """An uncompressed member read into ``dest`` (straight in when it is contiguous), checked against its CRC-32."""
+    """An uncompressed member read into ``dest``, checked against its CRC-32: straight in when ``dest`` is
+    contiguous, else (a chunk's columns of the monthly statistics) one row at a time through one small buffer."""
     f.seek(info.header_offset)
     signature, name_len, extra_len = LOCAL_HEADER.unpack(f.read(LOCAL_HEADER.size))
-    if signature != b"PK\x03\x04":
-        raise Mismatch(f"'{name}' has no zip header")
+    local_name = f.read(name_len).decode("utf-8" if info.flag_bits & 0x800 else "cp437", errors="replace")
+    if signature != b"PK\x03\x04" or local_name != info.orig_filename:
+        raise Mismatch(f"'{name}' has no zip header of its own")
     start = info.header_offset + LOCAL_HEADER.size + name_len + extra_len
     f.seek(start)
     _check(name, dest, *_header(f))
@@ -116,17 +122,29 @@ def _read_stored(f, info: zipfile.ZipInfo, name: str, dest: np.ndarray) -> None:
         raise Mismatch(f"'{name}' holds {info.file_size} bytes, expected {head + dest.nbytes}")
     f.seek(start)
     crc = zlib.crc32(f.read(head))
-    target = dest if dest.flags.c_contiguous else np.empty(dest.shape, dest.dtype)
-    if target.nbytes:
-        view = memoryview(target.reshape(-1).view(np.uint8))
-        got = 0
-        while got < len(view):
-            n = f.readinto(view[got:])
-            if not n:
-                raise Mismatch(f"'{name}' is truncated")
-            got += n
-        crc = zlib.crc32(view, crc)
+    if dest.flags.c_contiguous or dest.ndim < 2:
+        target = dest if dest.flags.c_contiguous else np.empty(dest.shape, dest.dtype)
+        crc = _read_exactly(f, target, name, crc)
+        if target is not dest:
+            dest[...] = target
+    else:
+        row = np.empty(dest.shape[1:], dest.dtype)
+        for i in range(dest.shape[0]):
+            crc = _read_exactly(f, row, name, crc)
+            dest[i] = row
     if crc != info.CRC:
         raise Mismatch(f"'{name}' fails its CRC-32 check")
-    if target is not dest:
-        dest[...] = target
+
+
+def _read_exactly(f, target: np.ndarray, name: str, crc: int) -> int:
+    """Fill the contiguous ``target`` from ``f`` (reads release the GIL); the CRC-32 carried on over its bytes."""
+    if not target.nbytes:
+        return crc
+    view = memoryview(target.reshape(-1).view(np.uint8))
+    got = 0
+    while got < len(view):
+        n = f.readinto(view[got:])
+        if not n:
+            raise Mismatch(f"'{name}' is truncated")
+        got += n
+    return zlib.crc32(view, crc)

@@ -119,3 +119,42 @@ def test_load_into_catches_a_truncated_file():
     raw = saved(a=np.arange(100_000.0)).getvalue()
     with pytest.raises((Mismatch, zipfile.BadZipFile, ValueError, OSError)):
         load_into(io.BytesIO(raw[: len(raw) // 2]), {"a": np.zeros(100_000)})
+
+
+def test_load_into_checks_each_members_own_header_name():
+    """A directory entry that points at another member's bytes (with that member's CRC) is refused, as np.load does."""
+    raw = bytearray(saved(a=np.arange(50.0), b=np.arange(50.0) + 1).getvalue())
+    with zipfile.ZipFile(io.BytesIO(bytes(raw))) as zf:
+        at = zf.getinfo("a.npy").header_offset + 30
+    raw[at:at + 5] = b"c.npy"  # member a's own header now names another file
+    with pytest.raises(Mismatch, match="'a' has no zip header of its own"):
+        load_into(io.BytesIO(bytes(raw)), {"a": np.zeros(50)})
+
+
+def test_load_into_names_fortran_order():
+    buf = io.BytesIO()
+    np.savez(buf, a=np.asfortranarray(np.arange(6.0).reshape(2, 3)))
+    buf.seek(0)
+    with pytest.raises(Mismatch, match="Fortran order"):
+        load_into(buf, {"a": np.zeros((2, 3))})
+
+
+class ShortReads(io.BytesIO):
+    """A file whose array data ends early although its zip directory is whole (reads stop at ``end``)."""
+
+    def __init__(self, data: bytes, end: int):
+        super().__init__(data)
+        self.end = end
+
+    def readinto(self, buffer):
+        if self.tell() >= self.end:
+            return 0
+        return super().readinto(memoryview(buffer)[: self.end - self.tell()])
+
+
+def test_load_into_stops_at_data_that_ends_early_into_strided_and_contiguous_arrays():
+    a = np.arange(40_000.0).reshape(200, 200)
+    raw = saved(a=a).getvalue()
+    for dest in (np.zeros((200, 200)), np.zeros((200, 400))[:, ::2]):
+        with pytest.raises(Mismatch, match="'a' is truncated"):
+            load_into(ShortReads(raw, len(raw) // 2), {"a": dest})

@@ -74,6 +74,13 @@ def _rewrite_npz(path, change):
         np.savez(f, **data)
 
 
+def _damage_zip_directory(path):
+    """The first entry of the zip's directory asks for a version of the format zipfile cannot read."""
+    raw = bytearray(path.read_bytes())
+    raw[raw.find(b"PK\x01\x02") + 6] ^= 0xFF
+    path.write_bytes(bytes(raw))
+
+
 DAMAGE = {
     "0-byte sims.npz": (lambda d, other: (d / "sims.npz").write_bytes(b""), "sims.npz"),
     "truncated sims.npz": (lambda d, other: (d / "sims.npz").write_bytes((d / "sims.npz").read_bytes()[:5000]),
@@ -83,6 +90,7 @@ DAMAGE = {
     "a listed file missing": (lambda d, other: (d / "summary.json").unlink(), "summary.json"),
     "sims.npz of another run": (lambda d, other: shutil.copy(other / "sims.npz", d), "sims.npz"),
     "damaged manifest": (lambda d, other: (d / "manifest.json").write_text("{"), "manifest.json"),
+    "sims.npz's zip directory damaged": (lambda d, other: _damage_zip_directory(d / "sims.npz"), "sims.npz"),
 }
 # the same faults in a folder of pbrsim 0.1.0, which had no manifest: sims.npz itself is checked
 LEGACY = {
@@ -94,6 +102,7 @@ LEGACY = {
         d / "sims.npz", lambda a: a.update(party_names=a["party_names"][:1])), "sims.npz"),
     "summary of another run": (lambda d, other: shutil.copy(other / "summary.json", d), "summary.json"),
     "sims.npz of another run": (lambda d, other: shutil.copy(other / "sims.npz", d), "summary.json"),
+    "sims.npz's zip directory damaged": (lambda d, other: _damage_zip_directory(d / "sims.npz"), "sims.npz"),
 }
 
 

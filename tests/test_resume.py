@@ -124,13 +124,13 @@ def test_a_resume_with_saved_chunks_between_missing_ones_has_the_whole_runs_bits
 
 
 def test_a_chunk_that_fails_its_checks_part_way_leaves_zeros_behind(tmp_path):
-    """Read in place, a chunk damaged in its last array has filled the others: they are zeroed again, so that
+    """Read in place, a chunk damaged in one array has filled others: they are zeroed again, so that
     simulating it anew leaves nothing of the damaged file (the kernel does not write every element)."""
     sc = load_scenario(DEFAULT_SCENARIO)
     ckpt, whole = _saved_run(tmp_path, sc, CHUNK, 4)
     path = next(ckpt.folder.glob("chunk_*.npz"))
     with zipfile.ZipFile(path) as zf:
-        last = max(zf.infolist(), key=lambda i: i.header_offset)  # the member written last: read last
+        last = max(zf.infolist(), key=lambda i: i.header_offset)  # the last member in the file
     raw = bytearray(path.read_bytes())
     raw[last.header_offset + last.compress_size] ^= 0xFF  # inside its bytes (they follow a ~100-byte header)
     path.write_bytes(bytes(raw))

@@ -107,7 +107,7 @@ class Checkpoint:
 
     def read_into(self, chunk: dict[str, np.ndarray], first_block: int) -> str | None:
         """Read a saved chunk straight into ``chunk``'s arrays (zeros, as allocated); None when it was read whole,
-        else why not, with the arrays zeroed again. Notifies nothing: safe on a reading thread (see :mod:`.resume`)."""
+        else why not, with the arrays zeroed again (the kernel does not write every element of a chunk)."""
         path = self._chunk(first_block)
         try:
             with open(path, "rb") as f:

@@ -82,7 +82,7 @@ def read_sims(out_dir: str | Path) -> tuple[dict[str, np.ndarray], dict, str, di
             raise ValueError("provenance is not a table")
     except KeyError as exc:
         raise OutputError(f"{path}: not a readable pbrsim results file (no array {exc})") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, NotImplementedError) as exc:  # zipfile's many errors
         raise OutputError(f"{path}: not a readable pbrsim results file ({type(exc).__name__}: {exc})") from None
     for name in MONTHLY[1:]:
         data.setdefault(name, np.zeros((0, 0, 0)))
