@@ -53,6 +53,19 @@ def test_percentile_kernel_is_numpys_linear_method():
         np.testing.assert_allclose(out[:, 0], np.percentile(col, probs), rtol=1e-12, atol=0)
 
 
+@pytest.mark.parametrize("column", [
+    [np.inf, np.inf, 1.0], [-np.inf, 1.0, 2.0, np.inf], [1.0, np.nan, 2.0], [np.inf] * 5, [-np.inf] * 2 + [3.0] * 50,
+    list(np.random.default_rng(2).normal(size=500)) + [np.inf], [np.nan],
+])
+def test_percentile_kernel_gives_numpys_answer_for_nan_and_infinities(column):
+    """Binning cannot place them (the model makes none): the column is sorted whole, NaN gives NaN, as numpy."""
+    col, probs = np.array(column), np.array(mo.BANDS)
+    out = np.zeros((len(probs), 1))
+    column_percentiles(col[:, None].copy(), probs, out)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(out[:, 0], np.percentile(col, probs))
+
+
 @settings(max_examples=200, deadline=None)
 @given(arrays(np.float64, st.integers(0, 300), elements=st.floats(-1e12, 1e12) | st.sampled_from([0.0, 1.0, -2.5])),
        st.integers(0, 300))

@@ -126,8 +126,13 @@ def percentiles(x, probs, out, scratch):
     """numpy's ``percentile(x, probs)`` (method 'linear') of a 1-d array, without sorting it all."""
     n = len(x)
     lo = hi = x[0]
+    finite = True
     for v in x:
         lo, hi = min(lo, v), max(hi, v)
+        finite = finite and v - v == 0.0  # False for NaN and infinities, which binning cannot place
+    if not finite:
+        sorted_percentiles(x, probs, out, scratch[2])
+        return
     if lo == hi:  # a flow that is the same in every simulation (a fixed fee, nothing yet): no ranking needed
         out[:] = lo
         return
@@ -157,15 +162,39 @@ def percentiles(x, probs, out, scratch):
             fill[b] += 1
     heap_sort(buf, start[N_BINS])
     for j in range(len(probs)):
-        q = probs[j] / 100.0
-        virtual = n * q + (1.0 - q) - 1.0  # numpy's _compute_virtual_index(n, q, 1, 1)
         k = order_index(n, probs[j])
         k1 = min(k + 1, n - 1)
         a = buf[start[bin_of(below, k)] + k - below[bin_of(below, k)]]
         b = buf[start[bin_of(below, k1)] + k1 - below[bin_of(below, k1)]]
-        t = virtual - np.floor(virtual) if k < n - 1 else 0.0
-        d = b - a
-        out[j] = b - d * (1.0 - t) if t >= 0.5 else a + d * t
+        out[j] = between(n, probs[j], k, a, b)
+
+
+@njit(cache=True, nogil=True)
+def sorted_percentiles(x, probs, out, buf):
+    """:func:`percentiles` of a column holding NaN or infinities, as numpy gives them: NaN throughout when a
+    value is NaN, else from the whole column sorted (binning cannot place an infinity). The model makes none;
+    this keeps such a column from indexing outside the bins."""
+    n = len(x)
+    for i in range(n):
+        if np.isnan(x[i]):
+            out[:] = np.nan
+            return
+        buf[i] = x[i]
+    heap_sort(buf, n)
+    for j in range(len(probs)):
+        k = order_index(n, probs[j])
+        out[j] = between(n, probs[j], k, buf[k], buf[min(k + 1, n - 1)])
+
+
+@njit(cache=True, nogil=True)
+def between(n, prob, k, a, b):
+    """numpy's 'linear' percentile ``prob`` of ``n`` values from the values of ranks ``k`` (``a``) and ``k + 1``
+    (``b``), with numpy's own arithmetic (its ``_lerp``), so that infinities give what numpy gives."""
+    q = prob / 100.0
+    virtual = n * q + (1.0 - q) - 1.0  # numpy's _compute_virtual_index(n, q, 1, 1)
+    t = virtual - np.floor(virtual) if k < n - 1 else 0.0
+    d = b - a
+    return b - d * (1.0 - t) if t >= 0.5 else a + d * t
 
 
 @njit(cache=True, nogil=True)
