@@ -33,6 +33,7 @@ from run import draw_floor, floor_work, load, say, time_engine, time_floor  # no
 from workloads import DEFAULT, ENGINE, NATIONAL, ROOT  # noqa: E402
 
 from simulator import load_scenario, simulate  # noqa: E402
+from simulator.engine import BLOCK_SIZE, CHUNK_BLOCKS  # noqa: E402
 
 PBRSIM = str(Path(sys.executable).with_name("pbrsim"))
 SIMS = 10_000
@@ -150,7 +151,8 @@ def limits(tmp: Path, r: dict) -> dict:
            "threads_floor_s": imports + first_plain + write_plain,
            # (F + S1) / (F + S2) >= 1.8 holds only for a fixed part F <= (S1 - 1.8 S2) / 0.8
            "threads_allow_s": (f["in_process_1_thread_s"] - 1.8 * f["in_process_2_threads_s"]) / 0.8,
-           # a resume that read its saved chunks in no time would still do everything else a whole run does
+           # an estimate, not a bound: a whole run less the in-process simulation of the saved simulations (which
+           # counts their share of the percentiles as saved, and not the checkpoint writes a resume also skips)
            "resume_free_reading": 1 - s["saved_sims"] / SIMS * f["in_process_s"] / s["whole_s"]}
     say(f"floors: importing the CLI {imports:.2f} s; a process's first simulation with every kernel cached "
         f"{first_stats:.2f} s ({first_plain:.2f} s --no-monthly); writing {f['cli_written'] / 1e6:.0f} MB "
@@ -163,7 +165,7 @@ def resume(tmp: Path) -> dict:
     out = tmp / "r"
     whole = child(national(tmp / "whole"))["wall"]
     proc = subprocess.Popen(national(out), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    t0, chunks = time.perf_counter(), -(-SIMS // 1024)
+    t0, chunks = time.perf_counter(), -(-SIMS // (BLOCK_SIZE * CHUNK_BLOCKS))
     while len(list((out / ".partial").glob("chunk_*.npz"))) < chunks * 0.55 - 0.5 and proc.poll() is None:
         time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
@@ -171,7 +173,8 @@ def resume(tmp: Path) -> dict:
     saved = len(list((out / ".partial").glob("chunk_*.npz")))
     resumed = child([*national(out), "--resume"])["wall"]
     row = {"whole_s": whole, "resumed_s": resumed, "ratio": resumed / whole, "saved_chunks": saved,
-           "saved_sims": min(SIMS, saved * 1024), "of_chunks": chunks, "interrupted_after_s": time.perf_counter() - t0}
+           "saved_sims": min(SIMS, saved * BLOCK_SIZE * CHUNK_BLOCKS), "of_chunks": chunks,
+           "interrupted_after_s": time.perf_counter() - t0}
     say(f"resume: interrupted with {saved} of {chunks} chunks saved; resumed in {resumed:.2f} s against a whole run "
         f"{whole:.2f} s (x{row['ratio']:.2f}) ({load()})")
     return row
@@ -227,9 +230,10 @@ def verdicts(r: dict) -> list[tuple[str, bool, str]]:
          f"{f['cli_written'] / 1e6:.0f} MB {lim['write_default_s']:.2f}), x1.3 allows {lim['cli_allows_s']:.2f} s"),
         ("2 threads >= 1.8x 1 thread from the CLI", f["speedup"] >= 1.8,
          f"x{f['speedup']:.2f}; in-process x{f['in_process_1_thread_s'] / f['in_process_2_threads_s']:.2f}, so x1.8 "
-         f"allows {lim['threads_allow_s']:.2f} s of fixed costs; those no run can skip take {lim['threads_floor_s']:.2f} s"),
+         + (f"allows {lim['threads_allow_s']:.2f} s of fixed costs" if lim["threads_allow_s"] >= 0 else
+            "allows no fixed cost at all") + f"; those no run can skip take {lim['threads_floor_s']:.2f} s"),
         ("resume at 55% <= 0.6 of a whole run", s["ratio"] <= 0.6,
-         f"x{s['ratio']:.2f}; reading the saved chunks in no time would give x{lim['resume_free_reading']:.2f} "
+         f"x{s['ratio']:.2f}; estimate with the saved chunks read in no time: x{lim['resume_free_reading']:.2f} "
          "(a whole run less the in-process simulation of the saved simulations)"),
         ("aggregate engine >= 0.85 of the draws-only floor (2 threads, timed in turn)", e["engine_over_floor"] >= 0.85,
          f"x{e['engine_over_floor']:.2f} (1 thread x{e['engine_over_floor_1_thread']:.2f})"),

@@ -114,6 +114,8 @@ def _read_stored(f, info: zipfile.ZipInfo, name: str, dest: np.ndarray) -> None:
     local_name = f.read(name_len).decode("utf-8" if info.flag_bits & 0x800 else "cp437", errors="replace")
     if signature != b"PK\x03\x04" or local_name != info.orig_filename:
         raise Mismatch(f"'{name}' has no zip header of its own")
+    if info.flag_bits & 0x1:
+        raise Mismatch(f"'{name}' is encrypted")
     start = info.header_offset + LOCAL_HEADER.size + name_len + extra_len
     f.seek(start)
     _check(name, dest, *_header(f))

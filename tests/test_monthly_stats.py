@@ -56,13 +56,16 @@ def test_percentile_kernel_is_numpys_linear_method():
 @pytest.mark.parametrize("column", [
     [np.inf, np.inf, 1.0], [-np.inf, 1.0, 2.0, np.inf], [1.0, np.nan, 2.0], [np.inf] * 5, [-np.inf] * 2 + [3.0] * 50,
     list(np.random.default_rng(2).normal(size=500)) + [np.inf], [np.nan],
+    [0.0, 1, 2, 3, 4, 5] + [np.inf] * 95,  # numpy's index (n - 1) q is whole at the 5th: inf * 0 is NaN there
+    [-1.7e308, 1.7e308, 0.0, 1.0], [-1e308, 1e308] * 20,  # finite, but the range overflows float64
 ])
 def test_percentile_kernel_gives_numpys_answer_for_nan_and_infinities(column):
-    """Binning cannot place them (the model makes none): the column is sorted whole, NaN gives NaN, as numpy."""
+    """Binning cannot place them (the model makes none): the column is sorted whole, NaN gives NaN, as numpy;
+    so is a finite column whose range overflows float64."""
     col, probs = np.array(column), np.array(mo.BANDS)
     out = np.zeros((len(probs), 1))
     column_percentiles(col[:, None].copy(), probs, out)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         np.testing.assert_array_equal(out[:, 0], np.percentile(col, probs))
 
 

@@ -158,3 +158,11 @@ def test_load_into_stops_at_data_that_ends_early_into_strided_and_contiguous_arr
     for dest in (np.zeros((200, 200)), np.zeros((200, 400))[:, ::2]):
         with pytest.raises(Mismatch, match="'a' is truncated"):
             load_into(ShortReads(raw, len(raw) // 2), {"a": dest})
+
+
+def test_load_into_refuses_a_member_marked_encrypted():
+    raw = bytearray(saved(a=np.arange(50.0)).getvalue())
+    at = raw.find(b"PK\x01\x02") + 8  # the directory entry's flag bits
+    raw[at] |= 0x1
+    with pytest.raises(Mismatch, match="'a' is encrypted"):
+        load_into(io.BytesIO(bytes(raw)), {"a": np.zeros(50)})

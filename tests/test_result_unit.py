@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import struct
+import zipfile
 
 import numpy as np
 import pytest
@@ -81,6 +83,23 @@ def _damage_zip_directory(path):
     path.write_bytes(bytes(raw))
 
 
+def _mark_encrypted(path):
+    """The first entry of the zip's directory says its member is encrypted (zipfile then asks for a password)."""
+    raw = bytearray(path.read_bytes())
+    raw[raw.find(b"PK\x01\x02") + 8] |= 0x1
+    path.write_bytes(bytes(raw))
+
+
+def _damage_deflated(path):
+    """The first block of a deflated (constant) array's stream gets the reserved block type: zlib refuses it."""
+    with zipfile.ZipFile(path) as zf:
+        info = next(i for i in zf.infolist() if i.compress_type == zipfile.ZIP_DEFLATED)
+    raw = bytearray(path.read_bytes())
+    name_len, extra_len = struct.unpack("<HH", raw[info.header_offset + 26:info.header_offset + 30])
+    raw[info.header_offset + 30 + name_len + extra_len] |= 0x06
+    path.write_bytes(bytes(raw))
+
+
 DAMAGE = {
     "0-byte sims.npz": (lambda d, other: (d / "sims.npz").write_bytes(b""), "sims.npz"),
     "truncated sims.npz": (lambda d, other: (d / "sims.npz").write_bytes((d / "sims.npz").read_bytes()[:5000]),
@@ -91,6 +110,8 @@ DAMAGE = {
     "sims.npz of another run": (lambda d, other: shutil.copy(other / "sims.npz", d), "sims.npz"),
     "damaged manifest": (lambda d, other: (d / "manifest.json").write_text("{"), "manifest.json"),
     "sims.npz's zip directory damaged": (lambda d, other: _damage_zip_directory(d / "sims.npz"), "sims.npz"),
+    "a member of sims.npz marked encrypted": (lambda d, other: _mark_encrypted(d / "sims.npz"), "sims.npz"),
+    "a deflated array of sims.npz damaged": (lambda d, other: _damage_deflated(d / "sims.npz"), "sims.npz"),
 }
 # the same faults in a folder of pbrsim 0.1.0, which had no manifest: sims.npz itself is checked
 LEGACY = {
@@ -103,6 +124,8 @@ LEGACY = {
     "summary of another run": (lambda d, other: shutil.copy(other / "summary.json", d), "summary.json"),
     "sims.npz of another run": (lambda d, other: shutil.copy(other / "sims.npz", d), "summary.json"),
     "sims.npz's zip directory damaged": (lambda d, other: _damage_zip_directory(d / "sims.npz"), "sims.npz"),
+    "a member of sims.npz marked encrypted": (lambda d, other: _mark_encrypted(d / "sims.npz"), "sims.npz"),
+    "a deflated array of sims.npz damaged": (lambda d, other: _damage_deflated(d / "sims.npz"), "sims.npz"),
 }
 
 

@@ -130,8 +130,8 @@ def percentiles(x, probs, out, scratch):
     for v in x:
         lo, hi = min(lo, v), max(hi, v)
         finite = finite and v - v == 0.0  # False for NaN and infinities, which binning cannot place
-    if not finite:
-        sorted_percentiles(x, probs, out, scratch[2])
+    if not finite or not hi - lo < np.inf:  # a NaN or an infinity, or a range beyond float64: binning cannot
+        sorted_percentiles(x, probs, out, scratch[2])  # place them
         return
     if lo == hi:  # a flow that is the same in every simulation (a fixed fee, nothing yet): no ranking needed
         out[:] = lo
@@ -166,14 +166,17 @@ def percentiles(x, probs, out, scratch):
         k1 = min(k + 1, n - 1)
         a = buf[start[bin_of(below, k)] + k - below[bin_of(below, k)]]
         b = buf[start[bin_of(below, k1)] + k1 - below[bin_of(below, k1)]]
-        out[j] = between(n, probs[j], k, a, b)
+        q = probs[j] / 100.0
+        virtual = n * q + (1.0 - q) - 1.0  # numpy's (n - 1) q, within the last bit
+        out[j] = lerp(a, b, virtual - np.floor(virtual) if k < n - 1 else 0.0)
 
 
 @njit(cache=True, nogil=True)
 def sorted_percentiles(x, probs, out, buf):
-    """:func:`percentiles` of a column holding NaN or infinities, as numpy gives them: NaN throughout when a
-    value is NaN, else from the whole column sorted (binning cannot place an infinity). The model makes none;
-    this keeps such a column from indexing outside the bins."""
+    """:func:`percentiles` of a column binning cannot place (a NaN, an infinity, a range beyond float64), as
+    numpy computes them: NaN throughout when a value is NaN, else from the whole column sorted, at numpy's
+    index ``(n - 1) q`` (an infinity next to it then gives what numpy gives). The model makes no such column;
+    this keeps one from indexing outside the bins."""
     n = len(x)
     for i in range(n):
         if np.isnan(x[i]):
@@ -182,17 +185,14 @@ def sorted_percentiles(x, probs, out, buf):
         buf[i] = x[i]
     heap_sort(buf, n)
     for j in range(len(probs)):
-        k = order_index(n, probs[j])
-        out[j] = between(n, probs[j], k, buf[k], buf[min(k + 1, n - 1)])
+        virtual = (n - 1) * (probs[j] / 100.0)
+        k = min(max(int(np.floor(virtual)), 0), n - 1)
+        out[j] = lerp(buf[k], buf[min(k + 1, n - 1)], virtual - k)
 
 
 @njit(cache=True, nogil=True)
-def between(n, prob, k, a, b):
-    """numpy's 'linear' percentile ``prob`` of ``n`` values from the values of ranks ``k`` (``a``) and ``k + 1``
-    (``b``), with numpy's own arithmetic (its ``_lerp``), so that infinities give what numpy gives."""
-    q = prob / 100.0
-    virtual = n * q + (1.0 - q) - 1.0  # numpy's _compute_virtual_index(n, q, 1, 1)
-    t = virtual - np.floor(virtual) if k < n - 1 else 0.0
+def lerp(a, b, t):
+    """numpy's ``_lerp``: from ``a`` towards ``b`` by ``t``, computed from ``b``'s side when ``t`` >= 0.5."""
     d = b - a
     return b - d * (1.0 - t) if t >= 0.5 else a + d * t
 

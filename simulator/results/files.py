@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+import zlib
 from datetime import date
 from pathlib import Path
 
@@ -82,7 +83,8 @@ def read_sims(out_dir: str | Path) -> tuple[dict[str, np.ndarray], dict, str, di
             raise ValueError("provenance is not a table")
     except KeyError as exc:
         raise OutputError(f"{path}: not a readable pbrsim results file (no array {exc})") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, NotImplementedError) as exc:  # zipfile's many errors
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error) as exc:
+        # zipfile's many errors: an unknown version or an encrypted member in its directory, a damaged deflate stream
         raise OutputError(f"{path}: not a readable pbrsim results file ({type(exc).__name__}: {exc})") from None
     for name in MONTHLY[1:]:
         data.setdefault(name, np.zeros((0, 0, 0)))
