@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import copy
+import os
 import tomllib
 from pathlib import Path
 
 import numba
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from simulator import scenario_from_dict, simulate
+
+# In CI every property test draws the same examples each run (a fixed seed, as for the simulations): a red CI then
+# means a change, not an unlucky draw. Elsewhere hypothesis explores afresh and keeps what failed in .hypothesis/.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -98,6 +98,8 @@ def replace(table, path, value):
     node = table
     for part in path[:-1]:
         node = node[part]
+    if isinstance(node, dict) != isinstance(path[-1], str):  # an earlier replacement turned a list into a table
+        raise TypeError("the path no longer fits the document")  # (a table's key must be text to be TOML)
     node[path[-1]] = value
     return table
 
