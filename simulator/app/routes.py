@@ -19,13 +19,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from ..engine.compiled import COMPILE_TIME
 from ..errors import PbrsimError
 from .contract import BUNDLED, plain_number, shown_path
 from .explore import MAX_UPLOAD, Loaded, check, load_text
 from .explore_page import SEED, SIMS, page_values, render, report_bytes, scenario_toml, workbook_bytes
 from .html import TIMING, e, page
-from .runs import MAX_SIMS, run
+from .runs import MAX_SIMS, WarmUp, run
 from .survive import page_one
 
 HOSTS = ["127.0.0.1", "localhost"]
@@ -48,7 +47,7 @@ def _problem(message: str) -> HTMLResponse:
 def getting_ready(thread) -> str:
     """The page shown while the first start's warm-up ``thread`` compiles (what and how long: :class:`.runs.WarmUp`;
     a plain thread: the engine); it reloads itself."""
-    what, takes = getattr(thread, "what", "its simulation engine"), getattr(thread, "takes", COMPILE_TIME)
+    what, takes = getattr(thread, "what", WarmUp.what), getattr(thread, "takes", WarmUp.takes)
     return page("Getting ready", [
         f'<div class="headline" id="getting-ready"><p>Getting ready: pbrsim is preparing {e(what)} for this '
         f'computer. This happens on the first start only and takes {e(takes)}.</p></div>',

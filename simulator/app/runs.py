@@ -13,7 +13,7 @@ import time
 from collections import OrderedDict
 
 from ..engine import simulate
-from ..engine.compiled import COMPILE_TIME, MONTHLY_COMPILE_TIME
+from ..engine.compiled import COMPILE_TIME, MONTHLY, MONTHLY_COMPILE_TIME
 from ..outputs.report import grey_png
 from ..results import Results
 from ..scenario import Scenario
@@ -56,14 +56,14 @@ def warm_up(scenario: Scenario) -> threading.Thread | None:
     process compiling part of the kernels on the other core (the engine's
     :func:`~simulator.engine.first_run.first_run`; the CLI says so). None when they are cached already.
     """
-    from ..engine.compiled import is_compiled
+    from ..engine.compiled import to_compile
     from ..engine.first_run import first_run, kind_of
 
     kind = kind_of(scenario)
     options = _monthly(scenario)
-    if is_compiled(kind, monthly=options["monthly_stats"]):
+    missing = to_compile(kind, monthly=options["monthly_stats"])
+    if missing is None:
         return None
-    engine_cached = options["monthly_stats"] and is_compiled(kind)  # only the monthly statistics to compile
 
     def compile_kernels() -> None:
         with _lock, first_run(scenario, kind=kind, monthly=options["monthly_stats"], announce=lambda line: None):
@@ -73,8 +73,8 @@ def warm_up(scenario: Scenario) -> threading.Thread | None:
                 pass
 
     thread = WarmUp(target=compile_kernels, name="pbrsim-warm-up", daemon=True)
-    thread.what, thread.takes = (("its monthly statistics", MONTHLY_COMPILE_TIME) if engine_cached
-                                 else ("its simulation engine", COMPILE_TIME))
+    if missing == MONTHLY:
+        thread.what, thread.takes = "its monthly statistics", MONTHLY_COMPILE_TIME
     thread.start()
     return thread
 

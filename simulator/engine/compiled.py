@@ -49,6 +49,18 @@ def is_compiled(kind: str | None = None, *, monthly: bool = False) -> bool:
     return all((folder / (MARKER + name)).is_file() for name in wanted)
 
 
+ENGINE = "engine"  # what :func:`to_compile` answers when the simulation kernels are missing
+
+
+def to_compile(kind: str | None, *, monthly: bool = False) -> str | None:
+    """What a run of variant ``kind`` (``monthly``: keeping statistics) compiles before it can start: :data:`ENGINE`
+    (the simulation kernels, with the monthly ones), :data:`MONTHLY` (those alone: seconds), or None (all cached).
+    One look at the cache when nothing is missing."""
+    if is_compiled(kind, monthly=monthly):
+        return None
+    return MONTHLY if monthly and is_compiled(kind) else ENGINE
+
+
 _marked: set[str] = set()
 
 

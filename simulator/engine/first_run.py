@@ -53,7 +53,7 @@ def first_run(scenario, *, kind: str | None = None, monthly: bool = False, besid
     model already), else found from the scenario. ``once``: only if nothing in this process has
     met the first run of that variant (and, with ``monthly``, of the monthly kernels) before.
     """
-    from .compiled import is_compiled  # looked up at each call (tests replace it)
+    from .compiled import to_compile  # looked up at each call (tests replace compiled.is_compiled)
 
     side = None
     kind = kind or kind_of(scenario)
@@ -61,10 +61,10 @@ def first_run(scenario, *, kind: str | None = None, monthly: bool = False, besid
     with _lock:
         skip = once and (None in _seen or needs <= _seen)
         _seen.update(needs)
-    if not skip and multiprocessing.parent_process() is None and not is_compiled(kind, monthly=monthly):
-        engine_cached = monthly and is_compiled(kind)
-        announce(MONTHLY_LINE if engine_cached else LINE)
-        if beside and scenario is not None and not engine_cached:  # the monthly kernels alone: no time to win
+    missing = None if skip or multiprocessing.parent_process() is not None else to_compile(kind, monthly=monthly)
+    if missing is not None:
+        announce(MONTHLY_LINE if missing == MONTHLY else LINE)
+        if beside and scenario is not None and missing != MONTHLY:  # the monthly kernels alone: no time to win
             from .side_compile import start_beside
 
             side = start_beside(scenario, monthly=monthly)
