@@ -104,12 +104,8 @@ def fixed_costs(tmp: Path, repeats: int) -> dict:
     sc = load_scenario(NATIONAL)
     numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
     simulate(sc, sims=256, seed=1, monthly_stats=True)
-    walls = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        simulate(sc, sims=SIMS, seed=7, monthly_stats=True)
-        walls.append(time.perf_counter() - t0)
-    inproc = statistics.median(walls)
+    inproc = statistics.median(_timed(lambda: simulate(sc, sims=SIMS, seed=7, monthly_stats=True))
+                               for _ in range(repeats))
     env1, env2 = ({**os.environ, "NUMBA_NUM_THREADS": str(k)} for k in (1, 2))
     cli = [child(national(tmp / "f"), env2) for _ in range(repeats)]
     one, two = [], []

@@ -102,7 +102,9 @@ class Checkpoint:
             return False
         reason = self.read_into(chunk, first_block)
         if reason is not None:
-            self.report_damaged(first_block, reason)
+            path = self._chunk(first_block)
+            self.damaged.append(path)
+            self.notify(f"{path}: damaged checkpoint chunk ({reason}); simulating it again")
         return reason is None
 
     def read_into(self, chunk: dict[str, np.ndarray], first_block: int) -> str | None:
@@ -120,12 +122,6 @@ class Checkpoint:
                 arr[...] = 0
             return _reason(exc)
         return None
-
-    def report_damaged(self, first_block: int, reason: str) -> None:
-        """Note and announce a chunk that could not be read (it is simulated again, and saved over)."""
-        path = self._chunk(first_block)
-        self.damaged.append(path)
-        self.notify(f"{path}: damaged checkpoint chunk ({reason}); simulating it again")
 
     def save(self, chunk: dict[str, np.ndarray], first_block: int) -> None:
         """Write a finished chunk in the background (the previous write finishes first; its error is raised here)."""
