@@ -23,7 +23,7 @@ from ..kernels.monthly import column_percentiles, party_percentiles, reduce_mont
 from ..kernels.records import ModelArrays, Outputs
 from ..results.monthly import BANDS, FLOWS, TAILS, pay_months, year_columns
 from ..scenario import Scenario
-from .outputs import available_memory, output_bytes
+from .outputs import available_memory, mapped_zeros, output_bytes
 from .threads import simulate_blocks
 
 PIECE_BLOCKS = 4  # blocks simulated into the reused monthly buffer at a time
@@ -39,10 +39,10 @@ class MonthlyStats:
         self.reserves, self.credit = np.asarray(m.reserves, dtype=float), np.asarray(m.credit_line, dtype=float)
         rows = PIECE_BLOCKS * block_size
         self.buffer = tuple(np.zeros((rows, n_p, n_m)) for _ in FLOWS)
-        self.net32 = np.zeros((n_p, n_m, sims), dtype=np.float32)
-        self.pay_pbr = np.zeros((sims, n_p, len(self.pay)), dtype=np.float32)
-        self.year_net = np.zeros((sims, n_p, int(self.year_of.max()) + 1), dtype=np.float32)
-        self.cash_out = np.zeros((sims, n_p), dtype=np.int32)
+        self.net32 = mapped_zeros((n_p, n_m, sims), dtype=np.float32)
+        self.pay_pbr = mapped_zeros((sims, n_p, len(self.pay)), dtype=np.float32)
+        self.year_net = mapped_zeros((sims, n_p, int(self.year_of.max()) + 1), dtype=np.float32)
+        self.cash_out = mapped_zeros((sims, n_p), dtype=np.int32)
         self.chunk_sums = np.zeros((len(FLOWS), n_p, n_m))
         self.sums = np.zeros((len(FLOWS), n_p, n_m))
         self.block_size = block_size

@@ -42,6 +42,18 @@ def check_memory(m: ModelArrays, sims: int, *, keep_monthly: bool, keep_componen
                             f"{have / 2**30:.1f} GiB is available: run fewer simulations{hint}")
 
 
+def mapped_zeros(shape, dtype=float) -> np.ndarray:
+    """Zeros whose memory is already mapped: written once here, on one thread.
+
+    ``np.zeros`` maps a large array's pages only when they are first written. The kernels
+    write their outputs from two threads at once, which then take those page faults together
+    and more slowly than one thread writing zeros first (a national run's outputs: see CHANGELOG).
+    """
+    out = np.empty(shape, dtype)
+    out.fill(0)
+    return out
+
+
 def allocate_outputs(m: ModelArrays, sims: int, *, keep_monthly: bool, keep_components: bool) -> Outputs:
     n_p, n_m, n_a, n_c = len(m.party_kind), m.n_months, len(m.area_prime), len(m.cohort_start)
     monthly = (sims if keep_monthly else 0, n_p, n_m)
@@ -49,32 +61,32 @@ def allocate_outputs(m: ModelArrays, sims: int, *, keep_monthly: bool, keep_comp
     per_party = (sims, n_p)
     per_cohort = (sims, n_a, n_c)
     return Outputs(
-        monthly_net=np.zeros(monthly),
-        monthly_fee=np.zeros(parts),
-        monthly_pbr=np.zeros(parts),
-        monthly_cost=np.zeros(parts),
-        commissioner_paid=np.zeros((sims, n_m)),
-        commissioner_total=np.zeros(sims),
-        commissioner_npv=np.zeros(sims),
-        npv=np.zeros(per_party),
-        peak_funding=np.zeros(per_party),
-        lowest_headroom=np.zeros(per_party),
-        first_pbr_month=np.zeros(per_party, dtype=np.int64),
-        fee_total=np.zeros(per_party),
-        pbr_total=np.zeros(per_party),
-        cost_total=np.zeros(per_party),
-        effect_binary_points=np.zeros(sims),
-        effect_frequency_relative=np.zeros(sims),
-        cohort_n=np.zeros(per_cohort, dtype=np.int64),
-        cohort_binary=np.zeros(per_cohort),
-        cohort_frequency=np.zeros(per_cohort),
-        cohort_base_binary=np.zeros(per_cohort),
-        cohort_base_frequency=np.zeros(per_cohort),
-        cohort_pbr=np.zeros(per_cohort),
-        cohort_met=np.zeros(per_cohort, dtype=np.bool_),
-        pooled_pbr=np.zeros((sims, n_a)),
-        cohort_clawback=np.zeros(per_cohort),
-        caseload_share=np.zeros(per_party),
+        monthly_net=mapped_zeros(monthly),
+        monthly_fee=mapped_zeros(parts),
+        monthly_pbr=mapped_zeros(parts),
+        monthly_cost=mapped_zeros(parts),
+        commissioner_paid=mapped_zeros((sims, n_m)),
+        commissioner_total=mapped_zeros(sims),
+        commissioner_npv=mapped_zeros(sims),
+        npv=mapped_zeros(per_party),
+        peak_funding=mapped_zeros(per_party),
+        lowest_headroom=mapped_zeros(per_party),
+        first_pbr_month=mapped_zeros(per_party, dtype=np.int64),
+        fee_total=mapped_zeros(per_party),
+        pbr_total=mapped_zeros(per_party),
+        cost_total=mapped_zeros(per_party),
+        effect_binary_points=mapped_zeros(sims),
+        effect_frequency_relative=mapped_zeros(sims),
+        cohort_n=mapped_zeros(per_cohort, dtype=np.int64),
+        cohort_binary=mapped_zeros(per_cohort),
+        cohort_frequency=mapped_zeros(per_cohort),
+        cohort_base_binary=mapped_zeros(per_cohort),
+        cohort_base_frequency=mapped_zeros(per_cohort),
+        cohort_pbr=mapped_zeros(per_cohort),
+        cohort_met=mapped_zeros(per_cohort, dtype=np.bool_),
+        pooled_pbr=np.zeros((sims, n_a)),  # these two are written only for a pooled trigger or a clawback:
+        cohort_clawback=np.zeros(per_cohort),  # left unmapped, other runs never hold their memory
+        caseload_share=mapped_zeros(per_party),
     )
 
 
