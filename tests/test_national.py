@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import numba
 import numpy as np
@@ -10,7 +12,7 @@ import pytest
 
 from simulator import load_scenario, simulate
 from simulator.engine.model_arrays import build_model_arrays
-from simulator.engine.outputs import allocate_outputs
+from simulator.engine.outputs import allocate_outputs, output_bytes
 
 from .conftest import SCENARIOS, assert_identical_and_conserved, runs_at_thread_counts
 
@@ -82,6 +84,30 @@ def test_outputs_are_mapped_before_the_kernels_write_them(national):
     assert grown >= 0.9 * mapped
     assert grown < mapped + out.cohort_clawback.nbytes / 2
     assert all(not a.any() for a in out)
+
+
+EARLY_STOP = """
+import resource, sys
+from simulator import load_scenario, simulate
+sc = load_scenario(sys.argv[1])
+simulate(sc, sims=64, seed=1, keep_monthly=False, keep_components=False)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+res = simulate(sc, sims=20_000, seed=1, keep_monthly=False, keep_components=False, until=lambda out, n: True)
+assert res.sims == 1024, res.sims
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="Linux's ru_maxrss in KiB")
+def test_a_run_that_may_stop_early_maps_only_what_it_writes(national):
+    """A precision run allocates for its most simulations (200,000 by default) and may stop after 1,024: its
+    outputs are not mapped ahead, or its peak memory would be that of every simulation it never runs."""
+    m, _ = build_model_arrays(national)
+    full = output_bytes(m, 20_000, keep_monthly=False, keep_components=False)
+    done = subprocess.run([sys.executable, "-c", EARLY_STOP, str(NATIONAL)], capture_output=True, text=True,
+                          check=True, timeout=300)
+    grown = int(done.stdout.split()[-1]) * 1024
+    assert grown < 0.25 * full, (grown, full)
 
 
 def test_conserves_money_and_same_for_any_thread_count(national):

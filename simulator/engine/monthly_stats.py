@@ -32,17 +32,20 @@ PIECE_BLOCKS = 4  # blocks simulated into the reused monthly buffer at a time
 class MonthlyStats:
     """The per-simulation state of a run's monthly statistics, filled piece by piece."""
 
-    def __init__(self, scenario: Scenario, m: ModelArrays, cohort_pay_month: np.ndarray, sims: int, block_size: int):
+    def __init__(self, scenario: Scenario, m: ModelArrays, cohort_pay_month: np.ndarray, sims: int, block_size: int,
+                 *, ahead: bool = True):
+        """``ahead``: map the per-simulation arrays now (see :func:`~.outputs.allocate_outputs`)."""
+        zeros = mapped_zeros if ahead else np.zeros
         n_p, n_m = len(m.party_kind), m.n_months
         self.pay = pay_months(cohort_pay_month, n_m)
         self.year_of = year_columns(scenario.timeline.start_date, n_m)
         self.reserves, self.credit = np.asarray(m.reserves, dtype=float), np.asarray(m.credit_line, dtype=float)
         rows = PIECE_BLOCKS * block_size
         self.buffer = tuple(np.zeros((rows, n_p, n_m)) for _ in FLOWS)
-        self.net32 = mapped_zeros((n_p, n_m, sims), dtype=np.float32)
-        self.pay_pbr = mapped_zeros((sims, n_p, len(self.pay)), dtype=np.float32)
-        self.year_net = mapped_zeros((sims, n_p, int(self.year_of.max()) + 1), dtype=np.float32)
-        self.cash_out = mapped_zeros((sims, n_p), dtype=np.int32)
+        self.net32 = zeros((n_p, n_m, sims), dtype=np.float32)
+        self.pay_pbr = zeros((sims, n_p, len(self.pay)), dtype=np.float32)
+        self.year_net = zeros((sims, n_p, int(self.year_of.max()) + 1), dtype=np.float32)
+        self.cash_out = zeros((sims, n_p), dtype=np.int32)
         self.chunk_sums = np.zeros((len(FLOWS), n_p, n_m))
         self.sums = np.zeros((len(FLOWS), n_p, n_m))
         self.block_size = block_size

@@ -54,39 +54,44 @@ def mapped_zeros(shape, dtype=float) -> np.ndarray:
     return out
 
 
-def allocate_outputs(m: ModelArrays, sims: int, *, keep_monthly: bool, keep_components: bool) -> Outputs:
+def allocate_outputs(m: ModelArrays, sims: int, *, keep_monthly: bool, keep_components: bool,
+                     ahead: bool = True) -> Outputs:
+    """Zeroed outputs for ``sims`` simulations; ``ahead``: mapped now (:func:`mapped_zeros`), for a run that
+    fills every row. A run that may stop early (precision control, up to 200,000 simulations) leaves
+    them to be mapped as it writes, or it would hold memory for simulations it never runs."""
+    zeros = mapped_zeros if ahead else np.zeros
     n_p, n_m, n_a, n_c = len(m.party_kind), m.n_months, len(m.area_prime), len(m.cohort_start)
     monthly = (sims if keep_monthly else 0, n_p, n_m)
     parts = (sims if keep_components else 0, n_p, n_m)
     per_party = (sims, n_p)
     per_cohort = (sims, n_a, n_c)
     return Outputs(
-        monthly_net=mapped_zeros(monthly),
-        monthly_fee=mapped_zeros(parts),
-        monthly_pbr=mapped_zeros(parts),
-        monthly_cost=mapped_zeros(parts),
-        commissioner_paid=mapped_zeros((sims, n_m)),
-        commissioner_total=mapped_zeros(sims),
-        commissioner_npv=mapped_zeros(sims),
-        npv=mapped_zeros(per_party),
-        peak_funding=mapped_zeros(per_party),
-        lowest_headroom=mapped_zeros(per_party),
-        first_pbr_month=mapped_zeros(per_party, dtype=np.int64),
-        fee_total=mapped_zeros(per_party),
-        pbr_total=mapped_zeros(per_party),
-        cost_total=mapped_zeros(per_party),
-        effect_binary_points=mapped_zeros(sims),
-        effect_frequency_relative=mapped_zeros(sims),
-        cohort_n=mapped_zeros(per_cohort, dtype=np.int64),
-        cohort_binary=mapped_zeros(per_cohort),
-        cohort_frequency=mapped_zeros(per_cohort),
-        cohort_base_binary=mapped_zeros(per_cohort),
-        cohort_base_frequency=mapped_zeros(per_cohort),
-        cohort_pbr=mapped_zeros(per_cohort),
-        cohort_met=mapped_zeros(per_cohort, dtype=np.bool_),
+        monthly_net=zeros(monthly),
+        monthly_fee=zeros(parts),
+        monthly_pbr=zeros(parts),
+        monthly_cost=zeros(parts),
+        commissioner_paid=zeros((sims, n_m)),
+        commissioner_total=zeros(sims),
+        commissioner_npv=zeros(sims),
+        npv=zeros(per_party),
+        peak_funding=zeros(per_party),
+        lowest_headroom=zeros(per_party),
+        first_pbr_month=zeros(per_party, dtype=np.int64),
+        fee_total=zeros(per_party),
+        pbr_total=zeros(per_party),
+        cost_total=zeros(per_party),
+        effect_binary_points=zeros(sims),
+        effect_frequency_relative=zeros(sims),
+        cohort_n=zeros(per_cohort, dtype=np.int64),
+        cohort_binary=zeros(per_cohort),
+        cohort_frequency=zeros(per_cohort),
+        cohort_base_binary=zeros(per_cohort),
+        cohort_base_frequency=zeros(per_cohort),
+        cohort_pbr=zeros(per_cohort),
+        cohort_met=zeros(per_cohort, dtype=np.bool_),
         pooled_pbr=np.zeros((sims, n_a)),  # these two are written only for a pooled trigger or a clawback:
         cohort_clawback=np.zeros(per_cohort),  # left unmapped, other runs never hold their memory
-        caseload_share=mapped_zeros(per_party),
+        caseload_share=zeros(per_party),
     )
 
 

@@ -131,8 +131,9 @@ def simulate(
         keep_monthly = keep_components = False
         check_stats_memory(m, sims, BLOCK_SIZE)
     check_memory(m, sims, keep_monthly=keep_monthly, keep_components=keep_components)
-    out = allocate_outputs(m, sims, keep_monthly=keep_monthly, keep_components=keep_components)
-    stats = MonthlyStats(scenario, m, calendar.cohort_pay_month, sims, BLOCK_SIZE) if monthly_stats else None
+    ahead = until is None  # a run that may stop early maps its outputs as it writes them
+    out = allocate_outputs(m, sims, keep_monthly=keep_monthly, keep_components=keep_components, ahead=ahead)
+    stats = MonthlyStats(scenario, m, calendar.cohort_pay_month, sims, BLOCK_SIZE, ahead=ahead) if monthly_stats else None
     total_blocks = -(-sims // BLOCK_SIZE)
     firsts = range(0, total_blocks, CHUNK_BLOCKS)
     if chunks is not None:
