@@ -162,10 +162,12 @@ def resume(tmp: Path, repeats: int) -> dict:
     against x0.62 with the same round's national default).
     """
     rounds = [_resume_round(tmp) for _ in range(repeats)]
-    mid = sorted(rounds, key=lambda r: r["ratio"])[len(rounds) // 2]
+    ratio = statistics.median_high(r["ratio"] for r in rounds)  # a round's own ratio, the higher one for an even count
+    mid = next(r for r in rounds if r["ratio"] == ratio)
     row = {**mid, "ratios": [r["ratio"] for r in rounds], "whole_runs_s": [r["whole_s"] for r in rounds],
-           "resumed_runs_s": [r["resumed_s"] for r in rounds]}
-    say(f"resume: interrupted with {mid['saved_chunks']} of {mid['of_chunks']} chunks saved; median of {repeats} "
+           "resumed_runs_s": [r["resumed_s"] for r in rounds], "saved_chunks_runs": [r["saved_chunks"] for r in rounds]}
+    say(f"resume: interrupted with {'/'.join(str(r['saved_chunks']) for r in rounds)} of {mid['of_chunks']} chunks "
+        f"saved; median (the higher for an even count) of {repeats} "
         f"rounds x{row['ratio']:.2f} (rounds {', '.join(f'x{x:.2f}' for x in row['ratios'])}; in the median round "
         f"{mid['resumed_s']:.2f} s against a whole run {mid['whole_s']:.2f} s) ({load()})")
     return row
@@ -183,8 +185,7 @@ def _resume_round(tmp: Path) -> dict:
     proc.wait()
     saved = len(list((out / ".partial").glob("chunk_*.npz")))
     resumed = child([*national(out), "--resume"])["wall"]
-    return {"whole_s": whole, "resumed_s": resumed, "ratio": resumed / whole, "saved_chunks": saved,
-            "saved_sims": min(SIMS, saved * BLOCK_SIZE * CHUNK_BLOCKS), "of_chunks": chunks,
+    return {"whole_s": whole, "resumed_s": resumed, "ratio": resumed / whole, "saved_chunks": saved, "of_chunks": chunks,
             "interrupted_after_s": time.perf_counter() - t0}
 
 
@@ -241,8 +242,8 @@ def verdicts(r: dict) -> list[tuple[str, bool, str]]:
          + (f"allows {lim['threads_allow_s']:.2f} s of fixed costs" if lim["threads_allow_s"] >= 0 else
             "allows no fixed cost at all") + f"; those no run can skip take {lim['threads_floor_s']:.2f} s"),
         ("resume at 55% <= 0.6 of a whole run", s["ratio"] <= 0.6,
-         f"x{s['ratio']:.2f}, the median of {len(s['ratios'])} rounds ("
-         + ", ".join(f"x{x:.2f}" for x in s["ratios"]) + f"; {s['saved_chunks']} of {s['of_chunks']} chunks saved)"),
+         f"x{s['ratio']:.2f}, the median of {len(s['ratios'])} rounds (" + ", ".join(f"x{x:.2f}" for x in s["ratios"])
+         + f"; {'/'.join(str(k) for k in s['saved_chunks_runs'])} of {s['of_chunks']} chunks saved)"),
         ("aggregate engine >= 0.85 of the draws-only floor (2 threads, timed in turn)", e["engine_over_floor"] >= 0.85,
          f"x{e['engine_over_floor']:.2f} (1 thread x{e['engine_over_floor_1_thread']:.2f})"),
         ("individual with spread >= 0.5 of no spread", e["spread_over_plain"] >= 0.5, f"x{e['spread_over_plain']:.2f}"),

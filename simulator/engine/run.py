@@ -131,16 +131,16 @@ def simulate(
         keep_monthly = keep_components = False
         check_stats_memory(m, sims, BLOCK_SIZE)
     check_memory(m, sims, keep_monthly=keep_monthly, keep_components=keep_components)
-    ahead = until is None  # a run that may stop early maps its outputs as it writes them
-    out = allocate_outputs(m, sims, keep_monthly=keep_monthly, keep_components=keep_components, ahead=ahead)
-    stats = MonthlyStats(scenario, m, calendar.cohort_pay_month, sims, BLOCK_SIZE, ahead=ahead) if monthly_stats else None
     total_blocks = -(-sims // BLOCK_SIZE)
     firsts = range(0, total_blocks, CHUNK_BLOCKS)
-    if chunks is not None:
+    if chunks is not None:  # first, so that the cluster works while the outputs are allocated
         if inputs is not None or until is not None:
             raise ValueError("chunks computed elsewhere cannot take external inputs or stop early (until)")
         chunks.start(ChunkJob(scenario, sims, seed, keep_monthly, keep_components, monthly_stats),
                      [b for b in firsts if checkpoint is None or not checkpoint.has_chunk(b)])
+    ahead = until is None  # a run that may stop early maps its outputs as it writes them
+    out = allocate_outputs(m, sims, keep_monthly=keep_monthly, keep_components=keep_components, ahead=ahead)
+    stats = MonthlyStats(scenario, m, calendar.cohort_pay_month, sims, BLOCK_SIZE, ahead=ahead) if monthly_stats else None
     kind = variant(m.outcome_tables)
     here = False  # whether a chunk was simulated in this process (not all loaded or computed elsewhere)
     with first_run(scenario, kind=kind, monthly=monthly_stats, once=True, beside=chunks is None):
