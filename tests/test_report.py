@@ -214,3 +214,35 @@ def test_engine_reports_every_simulation():
     simulate(load_scenario(DEFAULT_SCENARIO), sims=130, seed=1, progress=seen.append)
     assert sum(seen) == 130
 
+
+
+def _grey_png_through_savefig(ax, dpi: int) -> bytes:
+    """What grey_png did before it read Agg's buffer: a colour PNG from savefig, decoded and made grey."""
+    from PIL import Image
+
+    buf, out = io.BytesIO(), io.BytesIO()
+    ax.figure.savefig(buf, format="png", dpi=dpi)
+    Image.open(buf).convert("L").save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("dpi", [90, 100])
+def test_grey_png_gives_the_pixels_savefig_gives(results, dpi):
+    """The report's figures are encoded once from Agg's buffer: the same bytes as through savefig, for a
+    constrained-layout figure of the report and for a pyplot figure (the sweep plots), at two resolutions."""
+    import matplotlib.pyplot as plt
+
+    from simulator.outputs import plots
+    from simulator.outputs.report import grey_png
+
+    ax = plots.cash_fan(results)
+    fig, ax2 = plt.subplots(figsize=(5, 3))
+    ax2.plot([0, 1, 2], [2, 0, 1], label="a line")
+    ax2.legend()
+    try:
+        for a in (ax, ax2):
+            dpi_before = a.figure.dpi
+            assert grey_png(a, dpi) == _grey_png_through_savefig(a, dpi)
+            assert a.figure.dpi == dpi_before
+    finally:
+        plt.close(fig)

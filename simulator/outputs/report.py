@@ -11,6 +11,7 @@ import html
 import io
 from pathlib import Path
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 from ..atomic import atomic_write
@@ -92,11 +93,23 @@ def overview_table(summary: dict) -> str:
 
 
 def grey_png(ax, dpi: int = 100, *, optimize: bool = True) -> bytes:
-    """The figure as an 8-bit greyscale PNG: the figures use no colour, and it is 3-4 times smaller."""
-    buf = io.BytesIO()
-    ax.figure.savefig(buf, format="png", dpi=dpi)
+    """The figure as an 8-bit greyscale PNG: the figures use no colour, and it is 3-4 times smaller.
+
+    Drawn into Agg's pixel buffer and encoded once, the same pixels as ``savefig`` to a colour PNG
+    read back: that encoded and decoded every figure a second time (a fifth of a report's time).
+    """
+    fig = ax.figure
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    old_dpi = fig.dpi
+    fig.set_dpi(dpi)
+    try:
+        canvas.draw()
+        rgba = Image.frombuffer("RGBA", canvas.get_width_height(physical=True), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        grey = rgba.convert("L")
+    finally:
+        fig.set_dpi(old_dpi)
     out = io.BytesIO()
-    Image.open(buf).convert("L").save(out, format="PNG", optimize=optimize)
+    grey.save(out, format="PNG", optimize=optimize)
     return out.getvalue()
 
 
