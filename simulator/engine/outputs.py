@@ -54,6 +54,11 @@ def mapped_zeros(shape, dtype=float) -> np.ndarray:
     return out
 
 
+PER_SIMULATION = ("commissioner_total", "commissioner_npv", "effect_binary_points", "effect_frequency_relative")
+PER_PARTY = ("npv", "peak_funding", "lowest_headroom", "fee_total", "pbr_total", "cost_total", "caseload_share")
+PER_COHORT = ("cohort_binary", "cohort_frequency", "cohort_base_binary", "cohort_base_frequency", "cohort_pbr")
+
+
 def allocate_outputs(m: ModelArrays, sims: int, *, keep_monthly: bool, keep_components: bool,
                      ahead: bool = True) -> Outputs:
     """Zeroed outputs for ``sims`` simulations; ``ahead``: mapped now (:func:`mapped_zeros`), for a run that
@@ -63,35 +68,20 @@ def allocate_outputs(m: ModelArrays, sims: int, *, keep_monthly: bool, keep_comp
     n_p, n_m, n_a, n_c = len(m.party_kind), m.n_months, len(m.area_prime), len(m.cohort_start)
     monthly = (sims if keep_monthly else 0, n_p, n_m)
     parts = (sims if keep_components else 0, n_p, n_m)
-    per_party = (sims, n_p)
-    per_cohort = (sims, n_a, n_c)
+    per_party, per_cohort = (sims, n_p), (sims, n_a, n_c)
+    arrays = {name: zeros(sims) for name in PER_SIMULATION}
+    arrays |= {name: zeros(per_party) for name in PER_PARTY}
+    arrays |= {name: zeros(per_cohort) for name in PER_COHORT}
     return Outputs(
+        **arrays,
         monthly_net=zeros(monthly),
-        monthly_fee=zeros(parts),
-        monthly_pbr=zeros(parts),
-        monthly_cost=zeros(parts),
+        monthly_fee=zeros(parts), monthly_pbr=zeros(parts), monthly_cost=zeros(parts),
         commissioner_paid=zeros((sims, n_m)),
-        commissioner_total=zeros(sims),
-        commissioner_npv=zeros(sims),
-        npv=zeros(per_party),
-        peak_funding=zeros(per_party),
-        lowest_headroom=zeros(per_party),
         first_pbr_month=zeros(per_party, dtype=np.int64),
-        fee_total=zeros(per_party),
-        pbr_total=zeros(per_party),
-        cost_total=zeros(per_party),
-        effect_binary_points=zeros(sims),
-        effect_frequency_relative=zeros(sims),
         cohort_n=zeros(per_cohort, dtype=np.int64),
-        cohort_binary=zeros(per_cohort),
-        cohort_frequency=zeros(per_cohort),
-        cohort_base_binary=zeros(per_cohort),
-        cohort_base_frequency=zeros(per_cohort),
-        cohort_pbr=zeros(per_cohort),
         cohort_met=zeros(per_cohort, dtype=np.bool_),
         pooled_pbr=np.zeros((sims, n_a)),  # these two are written only for a pooled trigger or a clawback:
         cohort_clawback=np.zeros(per_cohort),  # left unmapped, other runs never hold their memory
-        caseload_share=zeros(per_party),
     )
 
 
