@@ -40,19 +40,20 @@ def pay_fee(m, a, month, work_month, amount, share, fee, commissioner, deferred,
     cohort of ``work_month`` (paid if it meets its target); ``share`` is each party's share of
     the cases (the contracted one, or this simulation's under referral risk).
     """
-    prime = m.area_prime[a]
+    prime, kind, financing, upfront_share = m.area_prime[a], m.party_kind, m.financing, m.upfront_share
+    fee_pass, mgmt_fee, investor_of = m.fee_pass, m.mgmt_fee, m.investor_of  # read from m once, not per party
     c = m.month_cohort[min(max(work_month, 0), m.term - 1)]
-    now = amount * (1.0 if m.financing[prime] == CLAWBACK_FIN else m.upfront_share[prime])
+    now = amount * (1.0 if financing[prime] == CLAWBACK_FIN else upfront_share[prime])
     fee[prime, month] += now
     commissioner[month] += now
     deferred[prime, c] += amount - now
     received[prime, c] += now
     for p in range(prime + 1, m.area_stop[a]):
-        if m.party_kind[p] != 1:
+        if kind[p] != 1:
             continue
-        base = amount * share[p] * m.fee_pass[p] * (1.0 - m.mgmt_fee[p])
-        upfront = 1.0 if m.financing[p] == CLAWBACK_FIN else m.upfront_share[p]
-        transfer(fee, prime, payee(m, p), month, base * upfront)
+        base = amount * share[p] * fee_pass[p] * (1.0 - mgmt_fee[p])
+        upfront = 1.0 if financing[p] == CLAWBACK_FIN else upfront_share[p]
+        transfer(fee, prime, payee_of(investor_of, p), month, base * upfront)
         deferred[p, c] += base * (1.0 - upfront)
         received[p, c] += base * upfront
 
@@ -89,20 +90,22 @@ def volume_band(m, a, vol, share, fee, commissioner, deferred, received):
 
     No band set (``band`` inf): the fee never follows volume.
     """
-    if not np.isfinite(m.band[a]):
+    band, term, year_end = m.band[a], m.term, m.year_end_month
+    if not np.isfinite(band):
         return
-    for y in range(len(m.year_end_month)):
+    contracted_month, band_rate, learning, to_actual = m.vol_contracted[a], m.ffs_band_rate[a], m.learning[a], \
+        m.band_to_actual[a]
+    for y in range(len(year_end)):
         actual = 0.0
         months = 0
-        for mo in range(12 * y, min(12 * y + 12, m.term)):
+        for mo in range(12 * y, min(12 * y + 12, term)):
             actual += vol[mo]
             months += 1
-        contracted = m.vol_contracted[a] * months
-        rate = m.ffs_band_rate[a] * (1.0 - m.learning[a]) ** y
-        adjust = band_adjustment(actual, contracted, m.band[a], m.band_to_actual[a]) * rate
+        contracted = contracted_month * months
+        rate = band_rate * (1.0 - learning) ** y
+        adjust = band_adjustment(actual, contracted, band, to_actual) * rate
         if adjust != 0.0:
-            pay_fee(m, a, m.year_end_month[y], min(12 * y + 11, m.term - 1), adjust, share, fee, commissioner, deferred,
-                    received)
+            pay_fee(m, a, year_end[y], min(12 * y + 11, term - 1), adjust, share, fee, commissioner, deferred, received)
 
 
 @njit(cache=True)
@@ -119,17 +122,17 @@ def band_adjustment(actual, contracted, band, to_actual):
 @njit(cache=True)
 def foundation_and_settlement(m, a, net_c, adv, pbr, commissioner, adv_c):
     """Foundation advances monthly; each cohort's settlement pays its PbR less its advances."""
-    prime = m.area_prime[a]
+    prime, foundation, lag, month_cohort, pay = m.area_prime[a], m.foundation[a], m.ffs_lag, m.month_cohort, m.cohort_pay
     adv_c[:] = 0.0
-    if m.foundation[a] > 0.0:
+    if foundation > 0.0:
         for mo in range(m.bedding_in, m.term):
-            adv[prime, mo + m.ffs_lag] += m.foundation[a]
-            commissioner[mo + m.ffs_lag] += m.foundation[a]
-            adv_c[m.month_cohort[mo]] += m.foundation[a]
+            adv[prime, mo + lag] += foundation
+            commissioner[mo + lag] += foundation
+            adv_c[month_cohort[mo]] += foundation
     for c in range(len(net_c)):
         cash = net_c[c] - adv_c[c]
-        pbr[prime, m.cohort_pay[c]] += cash
-        commissioner[m.cohort_pay[c]] += cash
+        pbr[prime, pay[c]] += cash
+        commissioner[pay[c]] += cash
 
 
 @njit(cache=True)
@@ -185,13 +188,14 @@ def investor_funding(m, a, fee, pbr, cost):
         if m.party_design[j, PD_CAP_ANNUAL] >= 0.0:
             annual_return_cap(m.party_design[j, PD_CAP_ANNUAL], m.margin[j], m.term, j, p, fee, pbr, cost)
             continue
+        margin, cap_multiple = m.margin[j], m.cap_multiple[j]
         outlay_sum = receipts_sum = passed = 0.0
         for mo in range(fee.shape[1]):
             receipts_sum += fee[j, mo] + pbr[j, mo]
-            outlay = cost[p, mo] * (1.0 + m.margin[j])
+            outlay = cost[p, mo] * (1.0 + margin)
             outlay_sum += outlay
             transfer(fee, j, p, mo, outlay)
-            excess = receipts_sum - m.cap_multiple[j] * outlay_sum - passed
+            excess = receipts_sum - cap_multiple * outlay_sum - passed
             if excess > 0.0:
                 transfer(pbr, j, p, mo, excess)
                 passed += excess

@@ -60,10 +60,11 @@ def draw_volumes(gen, m, a, vol, s):
                               given_draw(m.given, s, col + AREA_VOLUME, np.nan))
     noise_z = given_draw(m.given, s, col + AREA_VOLUME_NOISE, np.nan)
     noise = 1.0
+    bedding_in, period, noise_sd, contracted = m.bedding_in, m.period_len, m.vol_noise_sd[a], m.vol_contracted[a]
     for mo in range(m.term):
-        if mo == 0 or (mo - m.bedding_in) % m.period_len == 0:
-            noise = lognormal_factor(gen, 1.0, m.vol_noise_sd[a], noise_z)
-        vol[mo] = m.vol_contracted[a] * factor * noise
+        if mo == 0 or (mo - bedding_in) % period == 0:
+            noise = lognormal_factor(gen, 1.0, noise_sd, noise_z)
+        vol[mo] = contracted * factor * noise
 
 
 @njit(cache=True)
@@ -259,8 +260,7 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
             a_sq += n_g * b * (count_variance(bm, alpha[g]) + bm ** 2)
         e_bin = a_bin if terms.bin_adj else n * h_bin
         f_bin, e_off, e_sq = (a_bin, a_off, a_sq) if terms.freq_adj else (n * h_bin, n * h_off, n * h_sq)
-        row = terms_table[c]
-        ct = CohortTerms(int(row[0]), row[1], row[2], row[3])
+        ct = CohortTerms(int(terms_table[c, 0]), terms_table[c, 1], terms_table[c, 2], terms_table[c, 3])
         other, other_met = 0.0, False
         if designs is not None:
             if ladder_kind != LADDER_NONE or card_n > 0:
