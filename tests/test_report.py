@@ -228,21 +228,33 @@ def _grey_png_through_savefig(ax, dpi: int) -> bytes:
 
 @pytest.mark.parametrize("dpi", [90, 100])
 def test_grey_png_gives_the_pixels_savefig_gives(results, dpi):
-    """The report's figures are encoded once from Agg's buffer: the same bytes as through savefig, for a
-    constrained-layout figure of the report and for a pyplot figure (the sweep plots), at two resolutions."""
+    """Figures of the package's own are encoded once from Agg's buffer: the same bytes as through savefig, at two
+    resolutions and on a HiDPI canvas, with the figure's dpi and canvas left as they were. Other figures (pyplot's,
+    a bare Figure, any figure under non-default savefig settings) go through savefig, with the same bytes."""
+    import matplotlib
     import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from simulator.outputs import plots
-    from simulator.outputs.report import grey_png
+    from simulator.outputs.report import _buffer_is_savefig, grey_png
 
-    ax = plots.cash_fan(results)
-    fig, ax2 = plt.subplots(figsize=(5, 3))
-    ax2.plot([0, 1, 2], [2, 0, 1], label="a line")
-    ax2.legend()
+    own = plots.cash_fan(results)
+    hidpi = plots.cash_fan(results)
+    hidpi.figure.canvas._set_device_pixel_ratio(2)
+    fig, pyplot_ax = plt.subplots(figsize=(5, 3))
+    pyplot_ax.plot([0, 1, 2], [2, 0, 1], label="a line")
+    pyplot_ax.legend()
+    bare = Figure(figsize=(4, 3)).add_subplot()
+    bare.bar([0, 1], [1, 2])
     try:
-        for a in (ax, ax2):
-            dpi_before = a.figure.dpi
-            assert grey_png(a, dpi) == _grey_png_through_savefig(a, dpi)
-            assert a.figure.dpi == dpi_before
+        assert _buffer_is_savefig(own.figure) and _buffer_is_savefig(hidpi.figure)
+        assert not _buffer_is_savefig(fig) and not _buffer_is_savefig(bare.figure)
+        for ax in (own, hidpi, pyplot_ax, bare):
+            dpi_before, canvas_before = ax.figure.dpi, ax.figure.canvas
+            assert grey_png(ax, dpi) == _grey_png_through_savefig(ax, dpi)
+            assert ax.figure.dpi == dpi_before and ax.figure.canvas is canvas_before
+        with matplotlib.rc_context({"savefig.facecolor": "0.5"}):
+            assert not _buffer_is_savefig(own.figure)
+            assert grey_png(own, dpi) == _grey_png_through_savefig(own, dpi)
     finally:
         plt.close(fig)
