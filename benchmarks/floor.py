@@ -49,7 +49,7 @@ def segment_draws_only(gens, m, block_size, sims):
                     for g in range(m.n_segments[a]):
                         n_g = int(round(size * m.seg_share[a, g]))
                         p = clip_rate(m.seg_rate[a, g] + shock / 100.0)
-                        state, _r, o = cohort_outcome(gen, state, n_g, p, m.seg_mu[a, g], m.seg_alpha[a, g])
+                        state, _r, o = cohort_outcome(gen.bit_generator, state, n_g, p, m.seg_mu[a, g], m.seg_alpha[a, g])
                         total += o
         totals[b] = total
     return totals

@@ -25,7 +25,7 @@ from simulator.kernels.individual import (
     make_count_tables,
     prepare_counts,
 )
-from simulator.kernels.sampling import binomial
+from simulator.kernels.sampling import binomial, gamma
 
 from .conftest import DEFAULT_SCENARIO, assert_identical_and_conserved, raw_scenario, runs_at_thread_counts, set_key
 
@@ -201,3 +201,26 @@ def test_fast_binomial_is_binomial(n, p):
     assert stats.chi2.sf(chi2, keep.sum() - 1) > 1e-4
     assert draws.min() >= 0 and draws.max() <= n
     assert binomial(np.uint64(1), 0, 0.5)[1] == 0 and binomial(np.uint64(1), 7, 1.0)[1] == 7
+
+
+@numba.njit
+def gammas_from_bits(gen, shapes, scale):
+    """What a kernel draws: ``gamma`` on the Generator's bit generator, one shape after another."""
+    bits = gen.bit_generator
+    return np.array([gamma(bits, k, scale) for k in shapes])
+
+
+@numba.njit
+def gammas_from_generator(gen, shapes, scale):
+    return np.array([gen.gamma(k, scale) for k in shapes])
+
+
+def test_gamma_on_the_bit_generator_is_the_generators_own_draw():
+    """The cohorts' gamma draws (``sampling.gamma``, without a Generator's reference count) are
+    ``Generator.gamma``'s numbers, compiled and interpreted: shapes below 1, at 1 and above."""
+    shapes = np.array([0.3, 1.0, 2.5, 40.0, 600.0] * 40)
+    compiled = gammas_from_bits(np.random.default_rng(11), shapes, 0.7)
+    assert np.array_equal(compiled, gammas_from_generator(np.random.default_rng(11), shapes, 0.7))
+    interpreted = [gamma(g.bit_generator, k, 0.7) for g in [np.random.default_rng(11)] for k in shapes]
+    assert np.array_equal(compiled, interpreted)
+    assert np.array_equal(interpreted, np.random.default_rng(11).gamma(shapes, 0.7))

@@ -45,7 +45,7 @@ from .records import (
     T_FALLS,
     T_PRICES,
 )
-from .sampling import binomial, poisson, seed_state
+from .sampling import binomial, gamma, poisson, seed_state
 
 
 @njit(cache=True)
@@ -68,8 +68,9 @@ def draw_volumes(gen, m, a, vol, s):
 
 
 @njit(cache=True)
-def cohort_outcome(gen, state, n, p, mu, alpha):
-    """(state, reoffenders, reoffences) for ``n`` offenders with true rate ``p``.
+def cohort_outcome(bits, state, n, p, mu, alpha):
+    """(state, reoffenders, reoffences) for ``n`` offenders with true rate ``p``; ``bits``: the block
+    Generator's ``bit_generator`` (see :func:`~.sampling.gamma`).
 
     Reoffenders are Binomial(n, p) from the fast sampler on the SplitMix64 ``state``. Each
     reoffender's reoffences beyond the first are NB2 (mean ``mu - 1``, variance m + alpha m^2);
@@ -83,19 +84,19 @@ def cohort_outcome(gen, state, n, p, mu, alpha):
         return state, r, r
     lam = r * extra_mean
     if alpha > 0.0:
-        lam = gen.gamma(r / alpha, extra_mean * alpha)
+        lam = gamma(bits, r / alpha, extra_mean * alpha)
     state, extra = poisson(state, lam)
     return state, r, r + extra
 
 
 @njit(cache=True)
-def estimated_rates(gen, state, n, p, mu, alpha):
+def estimated_rates(bits, state, n, p, mu, alpha):
     """(state, rate, reoffences per reoffender) measured on ``n`` people with true rate ``p``.
 
     How a control cohort is observed: with its own sampling noise, the rate floored at one
     reoffender, the per-reoffender mean kept when nobody reoffends.
     """
-    state, r, o = cohort_outcome(gen, state, n, p, mu, alpha)
+    state, r, o = cohort_outcome(bits, state, n, p, mu, alpha)
     return state, max(r, 1) / n, (o / r if r > 0 else mu)
 
 
@@ -114,7 +115,7 @@ def draw_baselines(gen, m, a, base_rate, base_mu, s):
         p, mu = m.seg_rate[a, g], m.seg_mu[a, g]
         n_hist = int(round(m.base_n[a] * m.seg_hist_share[a, g])) if m.design[a, D_CONTROL_RATIO] == 0.0 else 0
         if n_hist > 0:
-            state, r, o = cohort_outcome(gen, state, n_hist, p, mu, m.seg_alpha[a, g])
+            state, r, o = cohort_outcome(gen.bit_generator, state, n_hist, p, mu, m.seg_alpha[a, g])
             mu = o / r if r > 0 else mu
             u = given_draw(m.given, s, col + g, np.nan)
             if not np.isnan(u):
@@ -215,7 +216,7 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
         out.cohort_base_frequency[s, a]
     met_out = out.cohort_met[s, a]
     terms = pbr_terms(m, a, m.bin_target[a], m.freq_target[a])
-    state = seed_state(gen)
+    state, bits = seed_state(gen), gen.bit_generator
     if individual:
         for g in range(m.n_segments[a]):
             prepare_counts(max(1.0, mu_row[g] * (1.0 - effect_freq)), alpha[g], tables, g)
@@ -242,7 +243,7 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
             if individual:
                 r, o = individual_outcome(gen, n_g, p, tables.cdf[g], tables.guide[g], tables.table, tables.table_guide)
             else:
-                state, r, o = cohort_outcome(gen, state, n_g, p, mu, alpha[g])
+                state, r, o = cohort_outcome(bits, state, n_g, p, mu, alpha[g])
             n += n_g
             r_tot += r
             o_tot += o
@@ -250,7 +251,7 @@ def simulate_area_cohorts(gen, m, a, vol, base_rate, base_mu, shift_points, nati
             if designs is not None:
                 if ratio > 0.0:
                     if n_g > 0:
-                        state, b, bm = estimated_rates(gen, state, max(1, int(round(ratio * n_g))),
+                        state, b, bm = estimated_rates(bits, state, max(1, int(round(ratio * n_g))),
                                                        clip_rate(rate[g] + national / 100.0), mu_row[g], alpha[g])
                     h_bin += hist[g] * b
                     h_off += hist[g] * b * bm

@@ -23,6 +23,8 @@ import math
 
 import numpy as np
 from numba import njit
+from numba.extending import overload
+from numba.np.random.distributions import random_gamma
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -126,6 +128,22 @@ def binomial(state, n, p):
     else:
         state, k = binomial_btrs(state, n, q)
     return state, (n - k if flip else k)
+
+
+def gamma(bits, shape, scale):
+    """``gen.gamma(shape, scale)`` of the Generator whose ``bit_generator`` is ``bits`` (the same draw).
+
+    Compiled, it calls the function ``Generator.gamma`` calls. A kernel passes ``gen.bit_generator``
+    rather than ``gen``: a Generator passed to a compiled function costs two atomic reference-count
+    updates per call (its memory's count), one per cohort segment. Interpreted (numba's JIT off),
+    a Generator on the same bit generator draws it.
+    """
+    return np.random.Generator(bits).gamma(shape, scale)
+
+
+@overload(gamma, jit_options={"cache": True})
+def _gamma(bits, shape, scale):
+    return lambda bits, shape, scale: random_gamma(bits, shape, scale)
 
 
 @njit(cache=True)
