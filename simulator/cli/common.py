@@ -9,6 +9,7 @@ scenario or a path cannot drive the terminal.
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import sys
 from pathlib import Path
@@ -72,6 +73,8 @@ class _Commands(click.Group):
     """Every command's errors end as one line and exit code 2, never a traceback."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if args is None and standalone_mode:  # the pbrsim process itself (a test's runner passes its arguments)
+            gc.freeze()  # what the imports made lives as long as the process: full collections skip it
         try:
             code = super().main(args, prog_name or "pbrsim", complete_var, standalone_mode=False, **extra)
         except click.ClickException as exc:
