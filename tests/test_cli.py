@@ -1,5 +1,6 @@
 """The CLI end to end: outputs, refusal to overwrite, and every class of bad input."""
 
+import gc
 import json
 import subprocess
 import sys
@@ -159,3 +160,18 @@ def test_show_on_a_corrupt_results_file_is_a_clear_error(tmp_path):
     (tmp_path / "sims.npz").write_bytes(b"not a zip")
     result = invoke("show", tmp_path)
     assert result.exit_code == 2 and "not a readable pbrsim results file" in result.output
+
+
+def test_the_pbrsim_process_freezes_its_imports_and_a_test_runner_does_not():
+    """gc.freeze() in the process pbrsim runs in (its full collections then skip what the imports made), never in
+    a process that calls the command group with its own arguments (it would keep that process's garbage)."""
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('frozen', gc.get_freeze_count()))\n"
+            "sys.argv = ['pbrsim', '--version']\n"
+            "from simulator.cli import main\n"
+            "main()\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert int(out.split("frozen")[1]) > 10_000  # the imports' objects
+    before = gc.get_freeze_count()
+    assert CliRunner().invoke(main, ["--version"]).exit_code == 0
+    assert gc.get_freeze_count() == before
