@@ -173,8 +173,9 @@ def simulate_one(gen, m, s, out, w, keep_monthly, keep_components, individual):
         npv += commissioner[mo] * m.discount[mo]
     out.commissioner_total[s] = total
     out.commissioner_npv[s] = npv
+    fee, adv, pbr, cost = w.fee, w.adv, w.pbr, w.cost  # read once: each read is a reference-count update
     for p in range(len(m.party_kind)):
-        party_balances(m, p, s, w.fee, w.adv, w.pbr, w.cost, out, keep_monthly, keep_components)
+        party_balances(m, p, s, fee, adv, pbr, cost, out, keep_monthly, keep_components)
     copy_1d(out.caseload_share[s], w.share)
 
 
