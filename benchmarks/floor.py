@@ -12,15 +12,18 @@ and service credits, are left out of both.)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from numba import njit, prange
 
+from simulator.kernels import SOURCES
+from simulator.kernels.cache import compiled_cache
 from simulator.kernels.cohorts import cohort_outcome, cohort_size, draw_baselines, draw_volumes
 from simulator.kernels.outcomes import clip_rate, draw_scalar
 from simulator.kernels.sampling import seed_state
 
 
-@njit(parallel=True, cache=True)
 def segment_draws_only(gens, m, block_size, sims):
     """Make every draw of ``sims`` simulations of the aggregate engine (``m``: a ``model_ref``); returns the reoffences."""
     n_blocks = -(-sims // block_size)
@@ -53,3 +56,9 @@ def segment_draws_only(gens, m, block_size, sims):
                         total += o
         totals[b] = total
     return totals
+
+
+# cached in a folder keyed on this file and every kernel's source (as the engine's kernels are): numba's own key is
+# this file alone, and the machine code holds the kernels it calls, so an edited sampler would leave a stale floor
+with compiled_cache(Path(__file__).resolve().parent, (Path(__file__).resolve(), *SOURCES)):
+    segment_draws_only = njit(parallel=True, cache=True)(segment_draws_only)

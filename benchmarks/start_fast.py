@@ -166,7 +166,7 @@ def resume(tmp: Path, repeats: int) -> dict:
     rounds = [_resume_round(tmp) for _ in range(repeats)]
     ratio = statistics.median_high(r["ratio"] for r in rounds)  # a round's own ratio, the higher one for an even count
     mid = next(r for r in rounds if r["ratio"] == ratio)
-    row = {**mid, "ratios": [r["ratio"] for r in rounds], "whole_runs_s": [r["whole_runs_s"] for r in rounds],
+    row = {**mid, "ratios": [r["ratio"] for r in rounds], "whole_runs_s_by_round": [r["whole_runs_s"] for r in rounds],
            "resumed_runs_s": [r["resumed_s"] for r in rounds], "saved_chunks_runs": [r["saved_chunks"] for r in rounds]}
     say(f"resume: interrupted with {'/'.join(str(r['saved_chunks']) for r in rounds)} of {mid['of_chunks']} chunks "
         f"saved; median (the higher for an even count) of {repeats} "
