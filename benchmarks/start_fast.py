@@ -1,6 +1,6 @@
 """Issue 11 ("Start fast, stay fast"): every target measured in one run, printed with its figure and met / not met.
 
-    python benchmarks/start_fast.py             # about 5 minutes on 2 cores
+    python benchmarks/start_fast.py             # about 8 minutes on 2 cores
     python benchmarks/start_fast.py --repeats 5 --json out.json
 
 Whole commands are timed from outside (wall, peak memory and bytes written from
@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from fixed_floor import first_simulation_s, imports_s, write_s  # noqa: E402
+from rules_removed import describe, measure  # noqa: E402
 from run import draw_floor, floor_work, load, say, time_engine, time_floor  # noqa: E402
 from workloads import DEFAULT, ENGINE, NATIONAL, ROOT  # noqa: E402
 
@@ -202,12 +203,14 @@ def engine_rates(repeats: int) -> dict:
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     row = {"floor": floor, **rates, "engine_over_floor": paired["2"], "engine_over_floor_1_thread": paired["1"],
            "engine_over_floor_unpaired": rates["aggregate_national"] / floor,
-           "spread_over_plain": rates["individual_national_spread"] / rates["individual_national"]}
+           "spread_over_plain": rates["individual_national_spread"] / rates["individual_national"],
+           "rules_removed": measure(rounds=2, pairs=repeats + 2)}
     say(f"engine: aggregate {rates['aggregate_national'] / 1e6:.2f} M/s vs draws-only floor {floor / 1e6:.2f} M/s "
         f"(x{row['engine_over_floor_unpaired']:.2f} timed apart); timed in turn, median of the pairs' ratios: "
         f"x{paired['2']:.2f} on 2 threads, x{paired['1']:.2f} on 1; individual with spread "
         f"{rates['individual_national_spread'] / 1e6:.0f} vs without {rates['individual_national'] / 1e6:.0f} M "
         f"offenders/s (x{row['spread_over_plain']:.2f})")
+    say(f"engine bound: {describe(row['rules_removed'])} ({load()})")
     return row
 
 
@@ -250,7 +253,8 @@ def verdicts(r: dict) -> list[tuple[str, bool, str]]:
          f"x{s['ratio']:.2f}, the median of {len(s['ratios'])} rounds (" + ", ".join(f"x{x:.2f}" for x in s["ratios"])
          + f"; {'/'.join(str(k) for k in s['saved_chunks_runs'])} of {s['of_chunks']} chunks saved)"),
         ("aggregate engine >= 0.85 of the draws-only floor (2 threads, timed in turn)", e["engine_over_floor"] >= 0.85,
-         f"x{e['engine_over_floor']:.2f} (1 thread x{e['engine_over_floor_1_thread']:.2f})"),
+         f"x{e['engine_over_floor']:.2f} (1 thread x{e['engine_over_floor_1_thread']:.2f}); "
+         + describe(e["rules_removed"]) + " (rules_removed.py)"),
         ("individual with spread >= 0.5 of no spread", e["spread_over_plain"] >= 0.5, f"x{e['spread_over_plain']:.2f}"),
     ]
 

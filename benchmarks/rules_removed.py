@@ -1,0 +1,159 @@
+"""The engine with its payment rules, cash flows and balances removed: how near the draw floor it could get.
+
+The engine target (>= 0.85 of the draws-only floor, ``floor.py``) leaves 18% of the floor's
+time for everything the engine does besides drawing. To see what that asks, this copies the
+repository's ``simulator``, ``benchmarks`` and ``scenarios`` to a temporary folder and removes
+from the copy's kernels (:data:`REMOVED`):
+
+- each cohort's settlement (``settle``: the payment rules), replaced by a sum of its inputs,
+  so that the cohort loop still computes the baselines it passes;
+- each area's cash flows (service credits, volume band, settlements, pass-down, costs,
+  investor funding), replaced by one write;
+- each party's monthly balances (cash, NPV, funding), replaced by one write.
+
+Everything else stays: the draws, the cohort loop and its outputs, the books' set-up. The copy
+is timed against the floor exactly as ``start_fast.py`` times the engine (in turn, median of
+the pairs' ratios), in a fresh process, alternating with the same measurement of the real
+engine. Its results are wrong; only its speed is of use: the real engine cannot reach beyond
+it unless its rules cost nothing.
+
+    python benchmarks/rules_removed.py            # about 3 minutes on 2 cores (the copy compiles first)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+TARGET = 0.85
+
+# (file, text in the kernels, what the copy has instead): each must be found exactly once
+REMOVED = [
+    ("simulator/kernels/cohorts.py",
+     "        net_c[c], met_c[c] = settle(terms, ct, n, r_tot, o_tot, e_bin, f_bin, e_off, e_sq, other, other_met)",
+     "        net_c[c], met_c[c] = e_bin + f_bin + e_off + e_sq + r_tot + o_tot, False"),
+    ("simulator/kernels/simulate.py",
+     """        service_credits(gen, m.design[a], prime, m.ffs_monthly[a], m.learning[a], m.month_year, m.term, m.ffs_lag, w.fee,
+                        commissioner)
+        volume_band(m, a, w.vol, w.share, w.fee, commissioner, w.deferred, w.received)
+        foundation_and_settlement(m, a, w.net_c, w.adv, w.pbr, commissioner, w.adv_c)
+        prime_settlement(prime, m.financing[prime], m.upfront_share[prime], m.clawback_share[prime], m.cohort_pay, w.met_c,
+                         w.pbr, commissioner, w.deferred, w.received, out.cohort_clawback[s, a])
+        pass_down_outcomes(m, a, w.net_c, w.met_c, w.share, w.pbr, w.deferred, w.received)
+        delivery_costs(m, a, w.vol, w.share, w.cost)
+        investor_funding(m, a, w.fee, w.pbr, w.cost)""",
+     "        w.pbr[prime, 0] += w.net_c[0]"),
+    ("simulator/kernels/simulate.py",
+     """    for p in range(len(m.party_kind)):
+        party_balances(m, p, s, fee, adv, pbr, cost, out, keep_monthly, keep_components)""",
+     """    for p in range(len(m.party_kind)):
+        out.npv[s, p] = fee[p, 0]"""),
+]
+
+# run in a fresh process from a tree's root: the engine over the floor, in turn, as start_fast.py's engine_floor_pairs
+CHILD = """
+import json, statistics, sys, time
+sys.path[:0] = [{root!r}, {root!r} + "/benchmarks"]
+import numba
+import simulator
+assert simulator.__file__.startswith({root!r}), simulator.__file__
+from run import floor_work, time_floor
+from simulator import simulate
+scenario, _, ref, sims = floor_work()
+out = {{}}
+for threads in (2, 1):
+    numba.set_num_threads(threads)
+    time_floor(ref, sims)
+    simulate(scenario, sims=1024, seed=7, keep_monthly=False, keep_components=False)
+    ratios = []
+    for _ in range({pairs}):
+        t_floor = time_floor(ref, sims)
+        t0 = time.perf_counter()
+        simulate(scenario, sims=sims, seed=7, keep_monthly=False, keep_components=False)
+        ratios.append(t_floor / (time.perf_counter() - t0))
+    out[str(threads)] = statistics.median(ratios)
+print(json.dumps(out))
+"""
+
+
+def rules_removed_tree(dest: Path) -> Path:
+    """A copy of the repository's code with :data:`REMOVED` applied (raises if the kernels no longer match)."""
+    for folder in ("simulator", "benchmarks", "scenarios"):
+        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for name, old, new in REMOVED:
+        path = dest / name
+        text = path.read_text()
+        if text.count(old) != 1:
+            raise RuntimeError(f"rules_removed.py: {name} no longer has the code it removes (update REMOVED):\n{old}")
+        path.write_text(text.replace(old, new))
+    return dest
+
+
+def engine_over_floor(root: Path, pairs: int) -> dict[str, float]:
+    """The median engine-over-floor ratio of ``pairs`` pairs on 2 threads and on 1, measured in a fresh process."""
+    proc = subprocess.run([sys.executable, "-c", CHILD.format(root=str(root), pairs=pairs)], cwd=root,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"measuring the engine in {root} failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def rules_allowed(real: float, removed: float, target: float = TARGET) -> float:
+    """The share of their present time the rules may take for the engine to reach ``target``.
+
+    Ratios are the floor's time over the engine's: per unit of floor time the engine takes
+    1/real, the copy 1/removed, so the rules take 1/real - 1/removed and may take 1/target - 1/removed.
+    """
+    rules = 1.0 / real - 1.0 / removed
+    return (1.0 / target - 1.0 / removed) / rules if rules > 0 else float("inf")
+
+
+def measure(rounds: int = 2, pairs: int = 5) -> dict:
+    """Real and rules-removed engines, each measured ``rounds`` times in turn: medians per thread count."""
+    with tempfile.TemporaryDirectory(prefix="pbrsim-rules-removed-") as tmp:
+        copy = rules_removed_tree(Path(tmp))
+        engine_over_floor(copy, 1)  # compiles the copy's kernels and floor (not timed)
+        runs = {"real": [], "removed": []}
+        for _ in range(rounds):
+            runs["real"].append(engine_over_floor(ROOT, pairs))
+            runs["removed"].append(engine_over_floor(copy, pairs))
+    row = {f"{kind}_{threads}": statistics.median(r[threads] for r in runs[kind])
+           for kind in runs for threads in ("2", "1")}
+    row |= {f"rules_allowed_{t}": rules_allowed(row[f"real_{t}"], row[f"removed_{t}"]) for t in ("2", "1")}
+    row["rounds"] = runs
+    return row
+
+
+def describe(row: dict) -> str:
+    """One line: both engines over the floor and what the target leaves the rules."""
+    def allowed(t: str) -> str:
+        share = row[f"rules_allowed_{t}"]
+        return "nothing" if share <= 0 else f"{share:.0%} of their present time"
+    return (f"with its rules, cash flows and balances removed the engine runs at x{row['removed_2']:.2f} of the floor "
+            f"on 2 threads and x{row['removed_1']:.2f} on 1 (the real engine x{row['real_2']:.2f} and "
+            f"x{row['real_1']:.2f}, measured in turn); x{TARGET} leaves the rules {allowed('2')} on 2 threads, "
+            f"{allowed('1')} on 1")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--pairs", type=int, default=5)
+    args = parser.parse_args()
+    row = measure(args.rounds, args.pairs)
+    for kind in ("real", "removed"):
+        for i, r in enumerate(row["rounds"][kind]):
+            print(f"{kind:8s} round {i + 1}: x{r['2']:.3f} on 2 threads, x{r['1']:.3f} on 1", flush=True)
+    print(describe(row))
+
+
+if __name__ == "__main__":
+    main()
