@@ -123,6 +123,35 @@ def test_a_resume_with_saved_chunks_between_missing_ones_has_the_whole_runs_bits
         assert np.array_equal(arr, resumed.arrays[name]), name
 
 
+def test_a_resume_reading_its_chunks_first_keeps_a_damaged_ones_statistics_apart(tmp_path):
+    """A resume reads every saved chunk before it simulates (on numba's threads). A damaged one among them is
+    simulated again into sums of its own, not those of the saved chunk read last: saved 0, 1 (damaged) and 3 of
+    0-4, the monthly statistics, 2 threads, gives the whole run's bits, with chunk 1 named and simulated."""
+    import numba
+
+    sc = load_scenario(DEFAULT_SCENARIO)
+    sims = 4 * CHUNK + 100
+    ckpt, whole = _saved_run(tmp_path, sc, sims, 9, monthly_stats=True)
+    chunks = sorted(ckpt.folder.glob("chunk_*.npz"))
+    for gone in (chunks[2], chunks[4]):
+        gone.unlink()
+    raw = bytearray(chunks[1].read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    chunks[1].write_bytes(bytes(raw))
+    messages = []
+    ckpt.notify = messages.append
+    threads = numba.get_num_threads()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    try:
+        resumed = simulate(sc, sims=sims, seed=9, keep_monthly=False, keep_components=False, checkpoint=ckpt,
+                           monthly_stats=True)
+    finally:
+        numba.set_num_threads(threads)
+    assert [m.split(":")[0] for m in messages] == [str(chunks[1])]
+    for name, arr in whole.arrays.items():
+        assert np.array_equal(arr, resumed.arrays[name]), name
+
+
 def test_a_chunk_that_fails_its_checks_part_way_leaves_zeros_behind(tmp_path):
     """Read in place, a chunk damaged in one array has filled others: they are zeroed again, so that
     simulating it anew leaves nothing of the damaged file (the kernel does not write every element)."""

@@ -102,10 +102,25 @@ class Checkpoint:
             return False
         reason = self.read_into(chunk, first_block)
         if reason is not None:
-            path = self._chunk(first_block)
-            self.damaged.append(path)
-            self.notify(f"{path}: damaged checkpoint chunk ({reason}); simulating it again")
+            self._report(first_block, reason)
         return reason is None
+
+    def load_saved(self, chunks: dict[int, dict[str, np.ndarray]], threads: int) -> set[int]:
+        """:meth:`load_into` for several chunks (first block -> arrays) at once, on up to ``threads`` threads (the
+        reads and their CRC-32s release the GIL): the first blocks of those read whole. Damaged ones are notified in
+        chunk order, their arrays zeroed."""
+        firsts = [b for b in sorted(chunks) if self._chunk(b).is_file()]
+        with ThreadPoolExecutor(max(1, min(threads, len(firsts))), thread_name_prefix="pbrsim-resume") as pool:
+            reasons = list(pool.map(lambda b: self.read_into(chunks[b], b), firsts))
+        for b, reason in zip(firsts, reasons, strict=True):
+            if reason is not None:
+                self._report(b, reason)
+        return {b for b, reason in zip(firsts, reasons, strict=True) if reason is None}
+
+    def _report(self, first_block: int, reason: str) -> None:
+        path = self._chunk(first_block)
+        self.damaged.append(path)
+        self.notify(f"{path}: damaged checkpoint chunk ({reason}); simulating it again")
 
     def read_into(self, chunk: dict[str, np.ndarray], first_block: int) -> str | None:
         """Read a saved chunk straight into ``chunk``'s arrays (zeros, as allocated); None when it was read whole,

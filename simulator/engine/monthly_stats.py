@@ -84,9 +84,10 @@ class MonthlyStats:
                                  self.year_of, kept) for h in self.party_sets]
         [job.result() for job in jobs]
 
-    def add_chunk(self) -> None:
-        """Count the chunk just simulated or loaded into the sums (chunk by chunk, in order)."""
-        self.sums += self.chunk_sums
+    def add_chunk(self, chunk_sums: np.ndarray | None = None) -> None:
+        """Count a chunk into the sums (chunk by chunk, in order): the one just simulated or loaded, or the chunk
+        whose ``stats_sums`` (from :meth:`chunk_state`) is ``chunk_sums``."""
+        self.sums += self.chunk_sums if chunk_sums is None else chunk_sums
 
     def finish(self, sims: int) -> dict[str, np.ndarray]:
         """The statistics arrays of the first ``sims`` simulations (see :mod:`simulator.results.monthly`)."""

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NamedTuple, Protocol
 
+import numba
 import numpy as np
 
 from ..kernels.records import ModelArrays, Outputs
@@ -142,19 +143,32 @@ def simulate(
     out = allocate_outputs(m, sims, keep_monthly=keep_monthly, keep_components=keep_components, ahead=ahead)
     stats = MonthlyStats(scenario, m, calendar.cohort_pay_month, sims, BLOCK_SIZE, ahead=ahead) if monthly_stats else None
     kind = variant(m.outcome_tables)
+
+    def part(first_block: int) -> tuple[int, int, Outputs, dict]:
+        """The rows of the chunk from ``first_block``, the outputs' views of them and what its checkpoint holds."""
+        start, stop = first_block * BLOCK_SIZE, min(sims, (first_block + CHUNK_BLOCKS) * BLOCK_SIZE)
+        chunk = chunk_view(out, start, stop, keep_monthly, keep_components)
+        stored = stored_fields(chunk, keep_monthly, keep_components)
+        if stats is not None:
+            stored.update(stats.chunk_state(start, stop))
+        return start, stop, chunk, stored
+
+    # a resume reads every saved chunk first, on numba's threads (its cores are idle until it simulates)
+    saved = {b: part(b) for b in firsts if until is None and checkpoint is not None and checkpoint.has_chunk(b)}
+    loaded = checkpoint.load_saved({b: p[3] for b, p in saved.items()}, numba.get_num_threads()) if saved else set()
     here = False  # whether a chunk was simulated in this process (not all loaded or computed elsewhere)
     with first_run(scenario, kind=kind, monthly=monthly_stats, once=True, beside=chunks is None):
         with settled(checkpoint):
             for first_block in firsts:
-                n_blocks = min(CHUNK_BLOCKS, total_blocks - first_block)
-                start, stop = first_block * BLOCK_SIZE, min(sims, (first_block + n_blocks) * BLOCK_SIZE)
-                chunk = chunk_view(out, start, stop, keep_monthly, keep_components)
-                stored = stored_fields(chunk, keep_monthly, keep_components)
-                if stats is not None:
-                    stored.update(stats.chunk_state(start, stop))
-                here |= fill_chunk(m, chunk, stored, seed=seed, first_block=first_block, start=start, inputs=inputs,
-                                   keep=(keep_monthly, keep_components), individual=individual, stats=stats,
-                                   checkpoint=checkpoint, chunks=chunks)
+                if first_block in loaded:
+                    start, stop, _, stored = saved[first_block]
+                    if stats is not None:
+                        stats.add_chunk(stored["stats_sums"])
+                else:  # not saved, or saved and damaged (named by load_saved; not read again)
+                    start, stop, chunk, stored = part(first_block)
+                    here |= fill_chunk(m, chunk, stored, seed=seed, first_block=first_block, start=start,
+                                       inputs=inputs, keep=(keep_monthly, keep_components), individual=individual,
+                                       stats=stats, checkpoint=checkpoint, chunks=chunks, load=first_block not in saved)
                 if progress is not None:
                     progress(stop - start)
                 if until is not None and stop < sims and until(out, stop):
@@ -182,11 +196,11 @@ def settled(checkpoint: Checkpoint | None) -> Iterator[None]:
 
 def fill_chunk(m: ModelArrays, chunk: Outputs, stored: dict, *, seed: int, first_block: int, start: int,
                inputs: ExternalInputs | None, keep: tuple[bool, bool], individual: bool, stats: MonthlyStats | None,
-               checkpoint: Checkpoint | None, chunks: ChunkSource | None = None) -> bool:
-    """Load a chunk from the checkpoint, take it from ``chunks`` or simulate it (its months folded into ``stats``),
-    and save it. True when it was simulated here (so this process has the kernels)."""
+               checkpoint: Checkpoint | None, chunks: ChunkSource | None = None, load: bool = True) -> bool:
+    """Load a chunk from the checkpoint (unless not ``load``), take it from ``chunks`` or simulate it (its months
+    folded into ``stats``), and save it. True when it was simulated here (so this process has the kernels)."""
     here = False
-    if checkpoint is None or not checkpoint.load_into(stored, first_block):
+    if checkpoint is None or not load or not checkpoint.load_into(stored, first_block):
         if chunks is None or not chunks.take(first_block, stored):
             simulate_chunk(m, chunk, seed=seed, first_block=first_block, start=start, inputs=inputs, keep=keep,
                            individual=individual, stats=stats)
