@@ -1,6 +1,6 @@
 """Issue 11 ("Start fast, stay fast"): every target measured in one run, printed with its figure and met / not met.
 
-    python benchmarks/start_fast.py             # about 8 minutes on 2 cores
+    python benchmarks/start_fast.py             # about 7 minutes on 2 cores
     python benchmarks/start_fast.py --repeats 5 --json out.json
 
 Whole commands are timed from outside (wall, peak memory and bytes written from

@@ -8,6 +8,7 @@ the kernels in those places only, and the arithmetic of what the target leaves t
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -30,10 +31,31 @@ def test_the_copy_differs_from_the_kernels_only_where_it_removes(tmp_path: Path)
         text = restored.get(name, (copy / name).read_text())
         assert text.count(new) == 1, name
         restored[name] = text.replace(new, old)
-    for path in sorted((copy / "simulator").rglob("*.py")):
-        rel = path.relative_to(copy).as_posix()
-        assert restored.get(rel, path.read_text()) == (rules_removed.ROOT / rel).read_text(), rel
-    assert len(restored) == 2  # cohorts.py (settle) and simulate.py (cash flows, balances)
+    for folder in ("simulator", "benchmarks", "scenarios"):
+        for path in sorted((rules_removed.ROOT / folder).rglob("*")):
+            if "__pycache__" in path.parts or not path.is_file():
+                continue
+            rel = path.relative_to(rules_removed.ROOT).as_posix()
+            ours = (copy / rel).read_bytes()
+            assert (restored[rel].encode() if rel in restored else ours) == path.read_bytes(), rel
+    assert set(restored) == {"simulator/kernels/cohorts.py", "simulator/kernels/simulate.py"}
+
+
+def _calls(code: str) -> set[str]:
+    return set(re.findall(r"([A-Za-z_][A-Za-z_0-9]*)\(", code))
+
+
+def test_what_it_removes_is_the_rules_money_and_balances_and_nothing_else() -> None:
+    removed = set().union(*(_calls(old) - _calls(new) for _, old, new in rules_removed.REMOVED))
+    assert removed == {"settle", "cap_cohorts", "copy_2d", "copy_1d", "range", "service_credits", "volume_band",
+                       "foundation_and_settlement", "prime_settlement", "pass_down_outcomes", "delivery_costs",
+                       "investor_funding", "party_balances"}  # range: the commissioner's months
+    settle_stand_in = next(new for _, old, new in rules_removed.REMOVED if "settle(" in old)
+    for kept in ("e_bin", "f_bin", "e_off", "e_sq", "r_tot", "o_tot"):  # the cohort loop's sums stay live
+        assert kept in settle_stand_in
+    for _, old, _new in rules_removed.REMOVED:  # no draw, cohort loop or output of the draws goes
+        assert not {"simulate_area_cohorts", "draw_volumes", "draw_baselines", "referral_shares",
+                    "cohort_outcome"} & _calls(old)
 
 
 def test_a_kernel_edited_away_from_the_removal_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,3 +71,6 @@ def test_what_the_target_leaves_the_rules() -> None:
     # without its rules at the floor itself (1 s): the rules take 3/7 s and may take 0.15/0.85 s
     assert rules_removed.rules_allowed(0.7, 1.0) == pytest.approx((1 / 0.85 - 1) / (1 / 0.7 - 1))
     assert rules_removed.rules_allowed(0.85, 0.9) == pytest.approx(1.0)  # already at the target: all of it
+    # a noisy run with the copy no faster than the engine: nothing unless the copy itself reaches the target
+    assert rules_removed.rules_allowed(0.70, 0.69) == float("-inf")
+    assert rules_removed.rules_allowed(0.90, 0.88) == float("inf")
