@@ -38,86 +38,62 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 TARGET = 0.85
 
-# (file, text in the kernels, what the copy has instead): each must be found exactly once
+# (file, first line, last line, what the copy has instead of the lines from the first to the last): each line is
+# found once in its file, the last within a few lines of the first (tests/test_rules_removed.py pins what goes)
 REMOVED = [
     ("simulator/kernels/cohorts.py",
      "        net_c[c], met_c[c] = settle(terms, ct, n, r_tot, o_tot, e_bin, f_bin, e_off, e_sq, other, other_met)",
-     "        net_c[c], met_c[c] = e_bin + f_bin + e_off + e_sq + r_tot + o_tot, False"),
-    ("simulator/kernels/cohorts.py",
-     "    paid = cap_cohorts(net_c, terms_table[:, 0], terms_table[:, 2], total_cap)",
-     "    paid = net_c[0]"),
-    ("simulator/kernels/simulate.py",
-     """    copy_2d(w.fee, w.schedule.fee)
-    w.adv[:] = 0.0
-    w.pbr[:] = 0.0
-    w.cost[:] = 0.0
-    copy_2d(w.deferred, w.schedule.deferred)
-    copy_2d(w.received, w.schedule.received)
-    commissioner = out.commissioner_paid[s]
-    copy_1d(commissioner, w.schedule.commissioner)""",
-     "    commissioner = out.commissioner_paid[s]"),
-    ("simulator/kernels/simulate.py",
-     """        service_credits(gen, m.design[a], prime, m.ffs_monthly[a], m.learning[a], m.month_year, m.term, m.ffs_lag, w.fee,
-                        commissioner)
-        volume_band(m, a, w.vol, w.share, w.fee, commissioner, w.deferred, w.received)
-        foundation_and_settlement(m, a, w.net_c, w.adv, w.pbr, commissioner, w.adv_c)
-        prime_settlement(prime, m.financing[prime], m.upfront_share[prime], m.clawback_share[prime], m.cohort_pay, w.met_c,
-                         w.pbr, commissioner, w.deferred, w.received, out.cohort_clawback[s, a])
-        pass_down_outcomes(m, a, w.net_c, w.met_c, w.share, w.pbr, w.deferred, w.received)
-        delivery_costs(m, a, w.vol, w.share, w.cost)
-        investor_funding(m, a, w.fee, w.pbr, w.cost)""",
+     None, "        net_c[c], met_c[c] = e_bin + f_bin + e_off + e_sq + r_tot + o_tot, False"),
+    ("simulator/kernels/cohorts.py", "    paid = cap_cohorts(net_c, terms_table[:, 0], terms_table[:, 2], total_cap)",
+     None, "    paid = net_c[0]"),
+    ("simulator/kernels/simulate.py", "    copy_2d(w.fee, w.schedule.fee)",
+     "    copy_1d(commissioner, w.schedule.commissioner)", "    commissioner = out.commissioner_paid[s]"),
+    ("simulator/kernels/simulate.py", "        service_credits(gen, m.design[a], prime, m.ffs_monthly[a], m.learning[a], "
+     "m.month_year, m.term, m.ffs_lag, w.fee,", "        investor_funding(m, a, w.fee, w.pbr, w.cost)",
      "        w.pbr[prime, 0] += w.net_c[0]"),
-    ("simulator/kernels/simulate.py",
-     """    total = npv = 0.0
-    for mo in range(m.n_months):
-        total += commissioner[mo]
-        npv += commissioner[mo] * m.discount[mo]
-    out.commissioner_total[s] = total
-    out.commissioner_npv[s] = npv""",
+    ("simulator/kernels/simulate.py", "    total = npv = 0.0", "    out.commissioner_npv[s] = npv",
      "    out.commissioner_total[s] = commissioner[0]"),
     ("simulator/kernels/simulate.py",
-     """    for p in range(len(m.party_kind)):
-        party_balances(m, p, s, fee, adv, pbr, cost, out, keep_monthly, keep_components)""",
-     """    for p in range(len(m.party_kind)):
-        out.npv[s, p] = fee[p, 0]"""),
+     "        party_balances(m, p, s, fee, adv, pbr, cost, out, keep_monthly, keep_components)", None,
+     "        out.npv[s, p] = fee[p, 0]"),
 ]
+LONGEST = 12  # lines a removal may span
 
-# run in a fresh process from a tree's root: the engine over the floor, in turn, as start_fast.py's engine_floor_pairs
+# run in a fresh process from a tree's root: the engine over the floor as start_fast.py measures it, warmed first
 CHILD = """
-import json, statistics, sys, time
+import json, sys
 sys.path[:0] = [{root!r}, {root!r} + "/benchmarks"]
-import numba
 import simulator
-assert simulator.__file__.startswith({root!r} + '/'), simulator.__file__
+assert simulator.__file__.startswith({root!r} + "/"), simulator.__file__
 from run import floor_work, time_floor
+from start_fast import engine_floor_pairs
 from simulator import simulate
 scenario, _, ref, sims = floor_work()
-out = {{}}
-for threads in (2, 1):
-    numba.set_num_threads(threads)
-    time_floor(ref, sims)
-    simulate(scenario, sims=1024, seed=7, keep_monthly=False, keep_components=False)
-    ratios = []
-    for _ in range({pairs}):
-        t_floor = time_floor(ref, sims)
-        t0 = time.perf_counter()
-        simulate(scenario, sims=sims, seed=7, keep_monthly=False, keep_components=False)
-        ratios.append(t_floor / (time.perf_counter() - t0))
-    out[str(threads)] = statistics.median(ratios)
-print(json.dumps(out))
+time_floor(ref, sims)
+simulate(scenario, sims=1024, seed=7, keep_monthly=False, keep_components=False)
+print(json.dumps(engine_floor_pairs({pairs})))
 """
+
+
+def cut(text: str, first: str, last: str | None, new: str, name: str = "") -> tuple[str, str]:
+    """``text`` with the lines from ``first`` to ``last`` (or ``first`` alone) replaced by ``new``, and the lines it
+    took out; raises when either line is not found exactly once, or the last is not soon after the first."""
+    lines = text.split("\n")
+    found = [i for i, line in enumerate(lines) if line == first]
+    ends = found if last is None else [i for i, line in enumerate(lines) if line == last]
+    if len(found) != 1 or len(ends) != 1 or not 0 <= ends[0] - found[0] < LONGEST:
+        raise RuntimeError(f"rules_removed.py: {name} no longer has the code it removes (update REMOVED): {first}")
+    i, j = found[0], ends[0]
+    return "\n".join([*lines[:i], new, *lines[j + 1:]]), "\n".join(lines[i:j + 1])
 
 
 def rules_removed_tree(dest: Path) -> Path:
     """A copy of the repository's code with :data:`REMOVED` applied (raises if the kernels no longer match)."""
     for folder in ("simulator", "benchmarks", "scenarios"):
         shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    for name, old, new in REMOVED:
+    for name, first, last, new in REMOVED:
         path = dest / name
-        text = path.read_text()
-        if text.count(old) != 1:
-            raise RuntimeError(f"rules_removed.py: {name} no longer has the code it removes (update REMOVED):\n{old}")
-        path.write_text(text.replace(old, new))
+        path.write_text(cut(path.read_text(), first, last, new, name)[0])
     return dest
 
 

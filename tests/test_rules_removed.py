@@ -1,9 +1,10 @@
 """benchmarks/rules_removed.py: the copy it times removes what it says, from today's kernels.
 
 The benchmark bounds the engine target by timing a copy of the kernels without their rules.
-These check, without timing anything, that each removal still finds its code exactly once (an
-edit to the kernels fails here, not in a five-minute benchmark run), that the copy differs from
-the kernels in those places only, and the arithmetic of what the target leaves the rules.
+These check, without timing anything, that each removal still finds its code (an edit to the
+kernels fails here, not in a five-minute benchmark run), that the copy differs from the
+repository nowhere else, that what goes is the rules, money and balances and not the draws or
+the cohort loop, and the arithmetic of what the target leaves the rules.
 """
 
 from __future__ import annotations
@@ -18,49 +19,61 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import rules_removed  # noqa: E402
 
-
-def test_each_removal_finds_its_code_once_in_the_kernels() -> None:
-    for name, old, _new in rules_removed.REMOVED:
-        assert (rules_removed.ROOT / name).read_text().count(old) == 1, name
+ROOT = rules_removed.ROOT
 
 
-def test_the_copy_differs_from_the_kernels_only_where_it_removes(tmp_path: Path) -> None:
-    copy = rules_removed.rules_removed_tree(tmp_path)
-    restored = {}
-    for name, old, new in rules_removed.REMOVED:
-        text = restored.get(name, (copy / name).read_text())
-        assert text.count(new) == 1, name
-        restored[name] = text.replace(new, old)
-    for folder in ("simulator", "benchmarks", "scenarios"):
-        for path in sorted((rules_removed.ROOT / folder).rglob("*")):
-            if "__pycache__" in path.parts or not path.is_file():
-                continue
-            rel = path.relative_to(rules_removed.ROOT).as_posix()
-            ours = (copy / rel).read_bytes()
-            assert (restored[rel].encode() if rel in restored else ours) == path.read_bytes(), rel
-    assert set(restored) == {"simulator/kernels/cohorts.py", "simulator/kernels/simulate.py"}
+def _applied() -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """The kernels' files as the copy should have them, and each removal's (lines taken out, lines put in)."""
+    texts, blocks = {}, []
+    for name, first, last, new in rules_removed.REMOVED:
+        texts[name], removed = rules_removed.cut(texts.get(name, (ROOT / name).read_text()), first, last, new, name)
+        blocks.append((removed, new))
+    return texts, blocks
 
 
 def _calls(code: str) -> set[str]:
     return set(re.findall(r"([A-Za-z_][A-Za-z_0-9]*)\(", code))
 
 
+def test_the_copy_differs_from_the_repository_only_where_it_removes(tmp_path: Path) -> None:
+    copy = rules_removed.rules_removed_tree(tmp_path)
+    expected, _ = _applied()
+    assert set(expected) == {"simulator/kernels/cohorts.py", "simulator/kernels/simulate.py"}
+    for folder in ("simulator", "benchmarks", "scenarios"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if "__pycache__" in path.parts or not path.is_file():
+                continue
+            rel = path.relative_to(ROOT).as_posix()
+            want = expected[rel].encode() if rel in expected else path.read_bytes()
+            assert (copy / rel).read_bytes() == want, rel
+
+
 def test_what_it_removes_is_the_rules_money_and_balances_and_nothing_else() -> None:
-    removed = set().union(*(_calls(old) - _calls(new) for _, old, new in rules_removed.REMOVED))
+    _, blocks = _applied()
+    removed = set().union(*(_calls(old) - _calls(new) for old, new in blocks))
     assert removed == {"settle", "cap_cohorts", "copy_2d", "copy_1d", "range", "service_credits", "volume_band",
                        "foundation_and_settlement", "prime_settlement", "pass_down_outcomes", "delivery_costs",
                        "investor_funding", "party_balances"}  # range: the commissioner's months
-    settle_stand_in = next(new for _, old, new in rules_removed.REMOVED if "settle(" in old)
+    settle_stand_in = next(new for old, new in blocks if "settle(" in old)
     for kept in ("e_bin", "f_bin", "e_off", "e_sq", "r_tot", "o_tot"):  # the cohort loop's sums stay live
         assert kept in settle_stand_in
-    for _, old, _new in rules_removed.REMOVED:  # no draw, cohort loop or output of the draws goes
+    for old, _new in blocks:  # no draw, no cohort loop
         assert not {"simulate_area_cohorts", "draw_volumes", "draw_baselines", "referral_shares",
                     "cohort_outcome"} & _calls(old)
 
 
-def test_a_kernel_edited_away_from_the_removal_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    name, old, new = rules_removed.REMOVED[0]
-    monkeypatch.setattr(rules_removed, "REMOVED", [(name, old + "  # no longer matches anything\n", new)])
+@pytest.mark.parametrize("which", ["first", "last", "far"])
+def test_a_kernel_edited_away_from_a_removal_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      which: str) -> None:
+    name, first, last, new = rules_removed.REMOVED[3]  # the cash flows: a first and a last line
+    if which == "first":
+        first += "  # no longer in the kernels"
+    elif which == "last":
+        last += "  # no longer in the kernels"
+    else:  # a last line that is there, but far from the first
+        last = "def simulate_blocks(gens, block_size, m, out, keep_monthly, keep_components, individual=False):"
+        assert last in (ROOT / name).read_text()
+    monkeypatch.setattr(rules_removed, "REMOVED", [(name, first, last, new)])
     with pytest.raises(RuntimeError, match="no longer has the code it removes"):
         rules_removed.rules_removed_tree(tmp_path)
 
@@ -74,3 +87,13 @@ def test_what_the_target_leaves_the_rules() -> None:
     # a noisy run with the copy no faster than the engine: nothing unless the copy itself reaches the target
     assert rules_removed.rules_allowed(0.70, 0.69) == float("-inf")
     assert rules_removed.rules_allowed(0.90, 0.88) == float("inf")
+
+
+def test_cut_takes_out_the_lines_from_the_first_to_the_last() -> None:
+    text = "a\n    b\n    c\n    d\ne"
+    assert rules_removed.cut(text, "    b", "    d", "    X") == ("a\n    X\ne", "    b\n    c\n    d")
+    assert rules_removed.cut(text, "    c", None, "    Y") == ("a\n    b\n    Y\n    d\ne", "    c")
+    with pytest.raises(RuntimeError):
+        rules_removed.cut(text + "\n    b", "    b", None, "")  # found twice
+    with pytest.raises(RuntimeError):
+        rules_removed.cut(text, "    d", "    b", "")  # the last before the first
