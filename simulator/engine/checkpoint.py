@@ -107,8 +107,9 @@ class Checkpoint:
 
     def load_saved(self, chunks: dict[int, dict[str, np.ndarray]], threads: int) -> set[int]:
         """:meth:`load_into` for several chunks (first block -> arrays) at once, on up to ``threads`` threads (the
-        reads and their CRC-32s release the GIL): the first blocks of those read whole. Damaged ones are notified in
-        chunk order, their arrays zeroed."""
+        reads and their CRC-32s release the GIL): the first blocks of those read whole. Chunks not on disk are left
+        alone; damaged ones are notified in chunk order, their arrays zeroed."""
+        self.wait()
         firsts = [b for b in sorted(chunks) if self._chunk(b).is_file()]
         with ThreadPoolExecutor(max(1, min(threads, len(firsts))), thread_name_prefix="pbrsim-resume") as pool:
             reasons = list(pool.map(lambda b: self.read_into(chunks[b], b), firsts))

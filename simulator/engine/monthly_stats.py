@@ -46,24 +46,24 @@ class MonthlyStats:
         self.pay_pbr = zeros((sims, n_p, len(self.pay)), dtype=np.float32)
         self.year_net = zeros((sims, n_p, int(self.year_of.max()) + 1), dtype=np.float32)
         self.cash_out = zeros((sims, n_p), dtype=np.int32)
-        self.chunk_sums = np.zeros((len(FLOWS), n_p, n_m))
         self.sums = np.zeros((len(FLOWS), n_p, n_m))
         self.block_size = block_size
         self.party_sets = _split(n_p)
         self.pool = ThreadPoolExecutor(len(self.party_sets))  # the kernels release the GIL
 
     def chunk_state(self, start: int, stop: int) -> dict[str, np.ndarray]:
-        """Views of what a chunk of simulations ``start:stop`` adds (saved in and loaded from checkpoints).
-
-        The chunk's sums get a fresh array: a checkpoint may still be writing the last chunk's.
+        """Views of what a chunk of simulations ``start:stop`` adds (saved in and loaded from checkpoints), and
+        its sums (``stats_sums``): a fresh array of its own, which :meth:`run_chunk` adds to and :meth:`add_chunk`
+        counts (a checkpoint may still be writing the last chunk's; a resume reads several chunks at once).
         """
-        self.chunk_sums = np.zeros_like(self.chunk_sums)
         return {"stats_net32": self.net32[:, :, start:stop], "stats_pay_pbr": self.pay_pbr[start:stop],
                 "stats_year_net": self.year_net[start:stop], "stats_cash_out": self.cash_out[start:stop],
-                "stats_sums": self.chunk_sums}
+                "stats_sums": np.zeros_like(self.sums)}
 
-    def run_chunk(self, m: ModelArrays, chunk: Outputs, gens_for, start: int, individual: bool) -> None:
-        """Simulate a chunk (rows of ``chunk``, from simulation ``start``) piece by piece, folding each piece.
+    def run_chunk(self, m: ModelArrays, chunk: Outputs, gens_for, start: int, individual: bool,
+                  sums: np.ndarray) -> None:
+        """Simulate a chunk (rows of ``chunk``, from simulation ``start``) piece by piece, folding each piece
+        into the statistics and the chunk's ``sums`` (its ``stats_sums``).
 
         ``gens_for(first_block)`` gives the Generators of blocks from ``first_block`` (of the chunk).
         """
@@ -75,19 +75,20 @@ class MonthlyStats:
             piece = Outputs(*(getattr(chunk, k)[lo:hi] for k in Outputs._fields))
             piece = piece._replace(monthly_net=net, monthly_fee=fee, monthly_pbr=pbr, monthly_cost=cost)
             simulate_blocks(gens_for(lo // self.block_size), self.block_size, m, piece, True, True, individual)
-            self.fold(net, fee, pbr, cost, start + lo)
+            self.fold(net, fee, pbr, cost, start + lo, sums)
 
-    def fold(self, net: np.ndarray, fee: np.ndarray, pbr: np.ndarray, cost: np.ndarray, row0: int) -> None:
-        """Fold a piece's monthly flows (simulations from ``row0``) into the statistics, parties split over threads."""
-        kept = (self.net32, self.pay_pbr, self.year_net, self.cash_out, self.chunk_sums)
+    def fold(self, net: np.ndarray, fee: np.ndarray, pbr: np.ndarray, cost: np.ndarray, row0: int,
+             sums: np.ndarray) -> None:
+        """Fold a piece's monthly flows (simulations from ``row0``) into the statistics and ``sums``, parties split
+        over threads."""
+        kept = (self.net32, self.pay_pbr, self.year_net, self.cash_out, sums)
         jobs = [self.pool.submit(reduce_months, net, fee, pbr, cost, row0, h, self.reserves, self.credit, self.pay,
                                  self.year_of, kept) for h in self.party_sets]
         [job.result() for job in jobs]
 
-    def add_chunk(self, chunk_sums: np.ndarray | None = None) -> None:
-        """Count a chunk into the sums (chunk by chunk, in order): the one just simulated or loaded, or the chunk
-        whose ``stats_sums`` (from :meth:`chunk_state`) is ``chunk_sums``."""
-        self.sums += self.chunk_sums if chunk_sums is None else chunk_sums
+    def add_chunk(self, chunk_sums: np.ndarray) -> None:
+        """Count a chunk's sums (its ``stats_sums``, simulated or loaded) into the run's: chunk by chunk, in order."""
+        self.sums += chunk_sums
 
     def finish(self, sims: int) -> dict[str, np.ndarray]:
         """The statistics arrays of the first ``sims`` simulations (see :mod:`simulator.results.monthly`)."""

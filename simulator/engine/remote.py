@@ -40,7 +40,8 @@ def compute_chunk(job: ChunkJob, first_block: int) -> tuple[int, str, dict[str, 
         stored.update(stats.chunk_state(0, rows))
     try:
         simulate_chunk(m, chunk, seed=job.seed, first_block=first_block, start=0, inputs=None, keep=keep,
-                       individual=job.scenario.simulation.mode == "individual", stats=stats)
+                       individual=job.scenario.simulation.mode == "individual", stats=stats,
+                       sums=stored.get("stats_sums"))
     finally:
         if stats is not None:
             stats.pool.shutdown()

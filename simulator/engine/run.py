@@ -82,6 +82,16 @@ def with_mode(scenario: Scenario, mode: str | None) -> Scenario:
     return scenario.model_copy(update={"simulation": simulation})
 
 
+class ChunkPart(NamedTuple):
+    """A chunk's rows, the outputs' views of them and what its checkpoint holds (with the monthly statistics, its
+    views of them and its sums)."""
+
+    start: int
+    stop: int
+    chunk: Outputs
+    stored: dict[str, np.ndarray]
+
+
 def simulate(
     scenario: Scenario,
     *,
@@ -134,38 +144,38 @@ def simulate(
     check_memory(m, sims, keep_monthly=keep_monthly, keep_components=keep_components)
     total_blocks = -(-sims // BLOCK_SIZE)
     firsts = range(0, total_blocks, CHUNK_BLOCKS)
+    on_disk = set() if checkpoint is None else {b for b in firsts if checkpoint.has_chunk(b)}  # saved chunks
     if chunks is not None:  # first, so that the cluster works while the outputs are allocated
         if inputs is not None or until is not None:
             raise ValueError("chunks computed elsewhere cannot take external inputs or stop early (until)")
         chunks.start(ChunkJob(scenario, sims, seed, keep_monthly, keep_components, monthly_stats),
-                     [b for b in firsts if checkpoint is None or not checkpoint.has_chunk(b)])
+                     [b for b in firsts if b not in on_disk])
     ahead = until is None  # a run that may stop early maps its outputs as it writes them
     out = allocate_outputs(m, sims, keep_monthly=keep_monthly, keep_components=keep_components, ahead=ahead)
     stats = MonthlyStats(scenario, m, calendar.cohort_pay_month, sims, BLOCK_SIZE, ahead=ahead) if monthly_stats else None
     kind = variant(m.outcome_tables)
 
-    def part(first_block: int) -> tuple[int, int, Outputs, dict]:
-        """The rows of the chunk from ``first_block``, the outputs' views of them and what its checkpoint holds."""
+    def part(first_block: int) -> ChunkPart:
         start, stop = first_block * BLOCK_SIZE, min(sims, (first_block + CHUNK_BLOCKS) * BLOCK_SIZE)
         chunk = chunk_view(out, start, stop, keep_monthly, keep_components)
         stored = stored_fields(chunk, keep_monthly, keep_components)
         if stats is not None:
             stored.update(stats.chunk_state(start, stop))
-        return start, stop, chunk, stored
+        return ChunkPart(start, stop, chunk, stored)
 
-    # a resume reads every saved chunk first, on numba's threads (its cores are idle until it simulates)
-    saved = {b: part(b) for b in firsts if until is None and checkpoint is not None and checkpoint.has_chunk(b)}
-    loaded = checkpoint.load_saved({b: p[3] for b, p in saved.items()}, numba.get_num_threads()) if saved else set()
+    # a resume reads every saved chunk first, on as many threads as numba uses (its cores are idle until it
+    # simulates); not a run that may stop early (precision control), which reads them in order as it goes
+    saved = {b: part(b) for b in sorted(on_disk)} if until is None else {}
+    loaded = checkpoint.load_saved({b: p.stored for b, p in saved.items()}, numba.get_num_threads()) if saved else set()
     here = False  # whether a chunk was simulated in this process (not all loaded or computed elsewhere)
     with first_run(scenario, kind=kind, monthly=monthly_stats, once=True, beside=chunks is None):
         with settled(checkpoint):
             for first_block in firsts:
+                start, stop, chunk, stored = saved[first_block] if first_block in saved else part(first_block)
                 if first_block in loaded:
-                    start, stop, _, stored = saved[first_block]
                     if stats is not None:
                         stats.add_chunk(stored["stats_sums"])
-                else:  # not saved, or saved and damaged (named by load_saved; not read again)
-                    start, stop, chunk, stored = part(first_block)
+                else:  # not saved, or saved and damaged (named by load_saved, its arrays zeroed: not read again)
                     here |= fill_chunk(m, chunk, stored, seed=seed, first_block=first_block, start=start,
                                        inputs=inputs, keep=(keep_monthly, keep_components), individual=individual,
                                        stats=stats, checkpoint=checkpoint, chunks=chunks, load=first_block not in saved)
@@ -197,27 +207,30 @@ def settled(checkpoint: Checkpoint | None) -> Iterator[None]:
 def fill_chunk(m: ModelArrays, chunk: Outputs, stored: dict, *, seed: int, first_block: int, start: int,
                inputs: ExternalInputs | None, keep: tuple[bool, bool], individual: bool, stats: MonthlyStats | None,
                checkpoint: Checkpoint | None, chunks: ChunkSource | None = None, load: bool = True) -> bool:
-    """Load a chunk from the checkpoint (unless not ``load``), take it from ``chunks`` or simulate it (its months
-    folded into ``stats``), and save it. True when it was simulated here (so this process has the kernels)."""
+    """Load a chunk from the checkpoint (when ``load``), take it from ``chunks`` or simulate it (its months folded
+    into ``stats`` and its ``stats_sums``), and save it. True when it was simulated here (so this process has the
+    kernels)."""
     here = False
     if checkpoint is None or not load or not checkpoint.load_into(stored, first_block):
         if chunks is None or not chunks.take(first_block, stored):
             simulate_chunk(m, chunk, seed=seed, first_block=first_block, start=start, inputs=inputs, keep=keep,
-                           individual=individual, stats=stats)
+                           individual=individual, stats=stats, sums=stored.get("stats_sums"))
             here = True
         if checkpoint is not None:
             checkpoint.save(stored, first_block)
     if stats is not None:
-        stats.add_chunk()
+        stats.add_chunk(stored["stats_sums"])
     return here
 
 
 def simulate_chunk(m: ModelArrays, chunk: Outputs, *, seed: int, first_block: int, start: int,
                    inputs: ExternalInputs | None, keep: tuple[bool, bool], individual: bool,
-                   stats: MonthlyStats | None) -> None:
-    """Simulate one chunk into ``chunk`` (and, with ``stats``, its months folded from simulation ``start``)."""
+                   stats: MonthlyStats | None, sums: np.ndarray | None = None) -> None:
+    """Simulate one chunk into ``chunk`` (and, with ``stats``, its months folded from simulation ``start``, its
+    sums into ``sums``: the chunk's ``stats_sums``)."""
     if stats is not None:
-        stats.run_chunk(m, chunk, lambda b: block_generators(seed, first_block + b, CHUNK_BLOCKS), start, individual)
+        stats.run_chunk(m, chunk, lambda b: block_generators(seed, first_block + b, CHUNK_BLOCKS), start, individual,
+                        sums)
     else:
         run_chunk(m, chunk, seed=seed, first_block=first_block, start=start, inputs=inputs, keep=keep,
                   individual=individual)

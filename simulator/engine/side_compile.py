@@ -113,11 +113,11 @@ def compile_monthly(scenario: Scenario, done=lambda name: None) -> None:
     """Fold one piece of zero flows and finish: every monthly kernel of a run is then compiled (and cached)."""
     m, calendar = build_model_arrays(scenario)
     stats = MonthlyStats(scenario, m, calendar.cohort_pay_month, BLOCK, BLOCK)
-    stats.chunk_state(0, BLOCK)
+    sums = stats.chunk_state(0, BLOCK)["stats_sums"]
     net, fee, pbr, cost = (b[:BLOCK] for b in stats.buffer)
-    stats.fold(net, fee, pbr, cost, 0)
+    stats.fold(net, fee, pbr, cost, 0, sums)
     done(reduce_months.py_func.__name__)
-    stats.add_chunk()
+    stats.add_chunk(sums)
     stats.finish(BLOCK)
     for kernel in PERCENTILES:
         done(kernel.py_func.__name__)
