@@ -184,7 +184,8 @@ def simulate(
                 if until is not None and stop < sims and until(out, stop):
                     out, sims = chunk_view(out, 0, stop, keep_monthly, keep_components), stop
                     break
-        arrays = out._asdict() if stats is None else {**out._asdict(), **stats.finish(sims)}
+            # the percentiles only read the outputs: the last chunk's checkpoint is written beside them
+            arrays = out._asdict() if stats is None else {**out._asdict(), **stats.finish(sims)}
     if here:
         mark_compiled(kind, monthly=stats is not None)  # this process compiled or loaded these kernels
     return Results.from_outputs(scenario, arrays, cohort_start_month=calendar.cohort_start,
