@@ -96,14 +96,14 @@ class MonthlyStats:
         n_p, n_m = net32.shape[:2]
         probs = np.array(BANDS)
         net_q, cash_q, total_q = np.zeros((len(BANDS), n_p, n_m)), np.zeros((len(BANDS), n_p, n_m)), np.zeros((len(BANDS), n_m))
-        with self.pool:
+        with self.pool:  # the parties on the pool's threads, the rest on this one meanwhile
             jobs = [self.pool.submit(party_percentiles, net32, h, self.reserves, probs, net_q, cash_q)
                     for h in self.party_sets]
             total_percentiles(net32, self.reserves.sum(), probs, total_q)
+            settle_q, year_q = _tails(self.pay_pbr[:sims]), _tails(self.year_net[:sims])
             [job.result() for job in jobs]
         return {"monthly_mean": self.sums / sims, "monthly_net_q": net_q, "cash_q": cash_q, "cash_total_q": total_q,
-                "settle_pbr_q": _tails(self.pay_pbr[:sims]), "year_net_q": _tails(self.year_net[:sims]),
-                "cash_out_month": self.cash_out[:sims].copy()}
+                "settle_pbr_q": settle_q, "year_net_q": year_q, "cash_out_month": self.cash_out[:sims].copy()}
 
 
 def _split(n_parties: int) -> list[np.ndarray]:
