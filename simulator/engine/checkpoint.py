@@ -113,10 +113,13 @@ class Checkpoint:
         firsts = [b for b in sorted(chunks) if self._chunk(b).is_file()]
         with ThreadPoolExecutor(max(1, min(threads, len(firsts))), thread_name_prefix="pbrsim-resume") as pool:
             reasons = list(pool.map(lambda b: self.read_into(chunks[b], b), firsts))
+        loaded = set()
         for b, reason in zip(firsts, reasons, strict=True):
-            if reason is not None:
+            if reason is None:
+                loaded.add(b)
+            else:
                 self._report(b, reason)
-        return {b for b, reason in zip(firsts, reasons, strict=True) if reason is None}
+        return loaded
 
     def _report(self, first_block: int, reason: str) -> None:
         path = self._chunk(first_block)
