@@ -20,7 +20,7 @@ from hypothesis.extra.numpy import arrays
 from simulator import scenario_from_dict, simulate
 from simulator.engine import BLOCK_SIZE, CHUNK_BLOCKS, run_checkpoint
 from simulator.errors import OutputError
-from simulator.kernels.monthly import column_percentiles, heap_sort
+from simulator.kernels.monthly import column_percentiles, heap_sort, select
 from simulator.results import Results
 from simulator.results import monthly as mo
 from simulator.results.files import read_sims
@@ -78,6 +78,46 @@ def test_heap_sort_sorts_the_prefix_like_numpy(x, n):
     heap_sort(a, n)
     np.testing.assert_array_equal(a[:n], np.sort(x[:n]))
     np.testing.assert_array_equal(a[n:], x[n:])
+
+
+# columns as the model makes them and worse: a spread, a few values many times over (a fee that moves in a few
+# simulations), a spike with outliers far out (every value but a few in one bin), negative and positive together
+COLUMNS = st.one_of(
+    arrays(np.float64, st.integers(1, 400), elements=st.floats(-1e9, 1e9)),
+    arrays(np.float64, st.integers(1, 400), elements=st.sampled_from([0.0, 1.0, -2.5, 1e6, -1e6, 3.25])),
+    st.tuples(st.integers(1, 3000), st.lists(st.floats(-1e12, 1e12), max_size=5), st.floats(-5.0, 5.0)).map(
+        lambda t: np.r_[np.full(t[0], t[2]) + np.arange(t[0]) % 7 * 1e-9, np.array(t[1])]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(COLUMNS)
+def test_percentile_kernel_is_numpys_linear_method_on_any_finite_column(col):
+    """Binning, then selecting each rank within its bin, gives numpy's percentiles: the same order statistics,
+    and numpy's interpolation between them (within the last bits of the virtual index)."""
+    probs = np.array(mo.BANDS + (0.0, 100.0, 1.0, 99.9))
+    out = np.zeros((len(probs), 1))
+    column_percentiles(col[:, None].copy(), probs, out)
+    want = np.percentile(col, probs)
+    np.testing.assert_allclose(out[:, 0], want, rtol=1e-12, atol=1e-12 * np.abs(col).max())
+    assert out[:, 0].min() >= col.min() and out[:, 0].max() <= col.max()
+
+
+@settings(max_examples=300, deadline=None)
+@given(COLUMNS, st.data(), st.sampled_from([64, 0]))
+def test_select_puts_the_rank_in_place_and_the_rest_either_side(col, data, max_rounds):
+    """Quickselect, and (max_rounds 0) the heap sort it falls back on: ``a[k]`` is the value of its rank in
+    ``a[lo:hi]``, no larger value before it and no smaller after, the same values, and nothing outside moved."""
+    lo = data.draw(st.integers(0, len(col) - 1))
+    hi = data.draw(st.integers(lo + 1, len(col)))
+    k = data.draw(st.integers(lo, hi - 1))
+    a = col.copy()
+    select(a, lo, hi, k, max_rounds)
+    assert a[k] == np.sort(col[lo:hi])[k - lo]
+    assert (a[lo:k] <= a[k]).all() and (a[k + 1:hi] >= a[k]).all()
+    np.testing.assert_array_equal(np.sort(a[lo:hi]), np.sort(col[lo:hi]))
+    np.testing.assert_array_equal(a[:lo], col[:lo])
+    np.testing.assert_array_equal(a[hi:], col[hi:])
 
 
 def test_every_statistic_matches_numpy_on_the_full_arrays(pair):

@@ -10,10 +10,14 @@ month's percentiles of net flow and cash position.
 
 Percentiles are numpy's default ('linear', Hyndman and Fan type 7), computed exactly: one
 pass counts the values in 1,024 equal bins between the column's minimum and maximum, a
-second collects only the bins that hold the order statistics needed, which are then sorted
-(binning preserves order, so the ranks are exact). About 0.05 microseconds a value.
-The sort is a heap sort written here: numba's ``ndarray.sort`` (a generic quicksort) cost a
-second of a fresh install's compile, and any correct sort gives the same order statistics.
+second collects only the bins that hold the order statistics needed, and each order
+statistic is then selected within its bin (binning preserves order, so the ranks are exact).
+About 2 ns a value on this machine. The loops are written for the compiler: indexed, with no
+early exit, the bins computed apart from the counting, the minimum and maximum kept four at a
+time, so that the first three vectorise and the fourth does not wait on itself (together 1.7
+times as fast as one pass of each). The selection (:func:`select`) and the heap sort of a
+column binning cannot place are written here: numba's ``ndarray.sort`` (a generic quicksort)
+cost a second of a fresh install's compile.
 """
 
 from __future__ import annotations
@@ -118,31 +122,58 @@ def column_percentiles(x, probs, out):
 @njit(cache=True, nogil=True)
 def Scratch(n):  # noqa: N802  (a record of work arrays, named like one)
     return (np.empty(N_BINS, dtype=np.int64), np.empty(N_BINS + 1, dtype=np.int64), np.empty(n),
-            np.empty(N_BINS, dtype=np.bool_), np.empty(N_BINS + 1, dtype=np.int64))
+            np.empty(N_BINS, dtype=np.bool_), np.empty(N_BINS + 1, dtype=np.int64), np.empty(N_BINS, dtype=np.int64),
+            np.empty(n, dtype=np.uint16))
+
+
+@njit(cache=True, nogil=True)
+def all_finite(x):
+    """Whether no value of ``x`` is NaN or infinite (indexed, with no early exit: the compiler vectorises it)."""
+    finite = True
+    for i in range(len(x)):
+        finite &= x[i] - x[i] == 0.0
+    return finite
+
+
+@njit(cache=True, nogil=True)
+def value_range(x):
+    """(lowest, highest) of ``x`` (finite): four of each kept at once, so that no comparison waits on the last."""
+    n = len(x)
+    l0 = l1 = l2 = l3 = h0 = h1 = h2 = h3 = x[0]
+    i = 0
+    while i + 4 <= n:
+        a, b, c, d = x[i], x[i + 1], x[i + 2], x[i + 3]
+        l0, l1, l2, l3 = min(l0, a), min(l1, b), min(l2, c), min(l3, d)
+        h0, h1, h2, h3 = max(h0, a), max(h1, b), max(h2, c), max(h3, d)
+        i += 4
+    for j in range(i, n):
+        l0, h0 = min(l0, x[j]), max(h0, x[j])
+    return min(min(l0, l1), min(l2, l3)), max(max(h0, h1), max(h2, h3))
 
 
 @njit(cache=True, nogil=True)
 def percentiles(x, probs, out, scratch):
     """numpy's ``percentile(x, probs)`` (method 'linear') of a 1-d array, without sorting it all."""
     n = len(x)
-    lo = hi = x[0]
-    finite = True
-    for v in x:
-        lo, hi = min(lo, v), max(hi, v)
-        finite = finite and v - v == 0.0  # False for NaN and infinities, which binning cannot place
-    if not finite or not hi - lo < np.inf:  # a NaN or an infinity, or a range beyond float64: binning cannot
-        sorted_percentiles(x, probs, out, scratch[2])  # place them
+    if not all_finite(x):  # a NaN or an infinity: binning cannot place them
+        sorted_percentiles(x, probs, out, scratch[2])
+        return
+    lo, hi = value_range(x)
+    if not hi - lo < np.inf:  # a range beyond float64
+        sorted_percentiles(x, probs, out, scratch[2])
         return
     if lo == hi:  # a flow that is the same in every simulation (a fixed fee, nothing yet): no ranking needed
-        out[:] = lo
+        out[:] = x[0]
         return
     scale = N_BINS / (hi - lo)
     if not scale < np.inf:
         scale = 0.0
-    counts, below, buf, want, start = scratch
+    counts, below, buf, want, start, fill, bins = scratch
     counts[:] = 0
-    for v in x:
-        counts[min(int((v - lo) * scale), N_BINS - 1)] += 1
+    for i in range(n):  # the bins first, apart from the counting: the compiler vectorises this loop
+        bins[i] = min(np.int32((x[i] - lo) * scale), N_BINS - 1)
+    for i in range(n):
+        counts[bins[i]] += 1
     below[0] = 0
     for b in range(N_BINS):
         below[b + 1] = below[b] + counts[b]
@@ -154,21 +185,75 @@ def percentiles(x, probs, out, scratch):
     start[0] = 0  # where each wanted bin's values go in buf
     for b in range(N_BINS):
         start[b + 1] = start[b] + (counts[b] if want[b] else 0)
-    fill = start[:N_BINS].copy()
-    for v in x:
-        b = min(int((v - lo) * scale), N_BINS - 1)
+        fill[b] = start[b]
+    for i in range(n):
+        b = bins[i]
         if want[b]:
-            buf[fill[b]] = v
+            buf[fill[b]] = x[i]
             fill[b] += 1
-    heap_sort(buf, start[N_BINS])
+    done = -1  # the last position selected: the ranks come in order, so one at or before it was selected
+    # already, and each selection after it works on what lies after it
     for j in range(len(probs)):
         k = order_index(n, probs[j])
         k1 = min(k + 1, n - 1)
-        a = buf[start[bin_of(below, k)] + k - below[bin_of(below, k)]]
-        b = buf[start[bin_of(below, k1)] + k1 - below[bin_of(below, k1)]]
+        i = place(buf, below, start, counts, k, done)
+        i1 = place(buf, below, start, counts, k1, i)
+        a, b = buf[i], buf[i1]
+        done = max(i, i1)
         q = probs[j] / 100.0
         virtual = n * q + (1.0 - q) - 1.0  # numpy's (n - 1) q, within the last bit
         out[j] = lerp(a, b, virtual - np.floor(virtual) if k < n - 1 else 0.0)
+
+
+@njit(cache=True, nogil=True)
+def place(buf, below, start, counts, k, done):
+    """Where in ``buf`` the value of rank ``k`` is, selected into place within its bin's values (``done``: the
+    last position selected; a position at or before it already holds its value)."""
+    bk = bin_of(below, k)
+    i = start[bk] + k - below[bk]
+    if i > done:
+        select(buf, max(start[bk], done + 1), start[bk] + counts[bk], i)
+    return i
+
+
+@njit(cache=True, nogil=True)
+def select(a, lo, hi, k, max_rounds=64):
+    """Put the value of rank ``k - lo`` in ``a[lo:hi]`` at ``a[k]``, smaller ones before it and larger ones after
+    (quickselect, three-way, median-of-three pivots; after a few rounds that do not shrink the range enough, a
+    heap sort of what is left bounds the time)."""
+    rounds = 0
+    while hi - lo > 16:
+        rounds += 1
+        if rounds > max_rounds:
+            heap_sort(a[lo:hi], hi - lo)
+            return
+        x, y, z = a[lo], a[(lo + hi) >> 1], a[hi - 1]
+        pivot = max(min(x, y), min(max(x, y), z))
+        lt, i, gt = lo, lo, hi - 1
+        while i <= gt:
+            v = a[i]
+            if v < pivot:
+                a[lt], a[i] = v, a[lt]
+                lt += 1
+                i += 1
+            elif v > pivot:
+                a[i], a[gt] = a[gt], v
+                gt -= 1
+            else:
+                i += 1
+        if k < lt:
+            hi = lt
+        elif k > gt:
+            lo = gt + 1
+        else:
+            return
+    for i in range(lo + 1, hi):  # insertion sort of the last few
+        v = a[i]
+        j = i - 1
+        while j >= lo and a[j] > v:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = v
 
 
 @njit(cache=True, nogil=True)
