@@ -21,6 +21,7 @@ measurement of the real engine. Its results are wrong; only its speed is of use:
 engine would run at if its rules and money cost nothing.
 
     python benchmarks/rules_removed.py            # about 3 minutes on 2 cores (the copy compiles first)
+    python benchmarks/rules_removed.py --each     # also each removal alone (PIECES): what each costs
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ REMOVED = [
      "        out.npv[s, p] = fee[p, 0]"),
 ]
 LONGEST = 12  # lines a removal may span
+# what each removal takes away, named in the order of REMOVED (``--each`` times them one at a time)
+PIECES = ("each cohort's settlement", "the year's pot and the contract cap", "the books set up for each simulation",
+          "each area's cash flows", "the commissioner's totals", "each party's monthly balances")
 
 # run in a fresh process from a tree's root: the engine over the floor as start_fast.py measures it, warmed first
 CHILD = """
@@ -87,11 +91,12 @@ def cut(text: str, first: str, last: str | None, new: str, name: str = "") -> tu
     return "\n".join([*lines[:i], new, *lines[j + 1:]]), "\n".join(lines[i:j + 1])
 
 
-def rules_removed_tree(dest: Path) -> Path:
-    """A copy of the repository's code with :data:`REMOVED` applied (raises if the kernels no longer match)."""
+def rules_removed_tree(dest: Path, only: int | None = None) -> Path:
+    """A copy of the repository's code with :data:`REMOVED` applied, or only its removal ``only`` (raises if the
+    kernels no longer match)."""
     for folder in ("simulator", "benchmarks", "scenarios"):
         shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    for name, first, last, new in REMOVED:
+    for name, first, last, new in REMOVED if only is None else [REMOVED[only]]:
         path = dest / name
         path.write_text(cut(path.read_text(), first, last, new, name)[0])
     return dest
@@ -134,6 +139,39 @@ def measure(rounds: int = 2, pairs: int = 5) -> dict:
     return row
 
 
+def measure_each(rounds: int = 2, pairs: int = 5) -> dict:
+    """What each removal of :data:`REMOVED` saves alone, in the floor's time (1/ratio; per unit of the floor's
+    time): each copy with one removal, the whole copy and the real engine measured in turn, ``rounds`` times."""
+    with tempfile.TemporaryDirectory(prefix="pbrsim-rules-each-") as tmp:
+        trees = {"real": ROOT, "all": rules_removed_tree(Path(tmp) / "all")}
+        trees |= {piece: rules_removed_tree(Path(tmp) / str(i), only=i) for i, piece in enumerate(PIECES)}
+        for name, tree in trees.items():
+            if name != "real":
+                engine_over_floor(tree, 1)  # compiles the copy's kernels and floor (not timed)
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
+        for _ in range(rounds):
+            for name, tree in trees.items():
+                runs[name].append(engine_over_floor(tree, pairs))
+    ratio = {name: {t: statistics.median(r[t] for r in runs[name]) for t in ("2", "1")} for name in runs}
+    saves = {name: {t: 1.0 / ratio["real"][t] - 1.0 / ratio[name][t] for t in ("2", "1")} for name in runs}
+    return {"ratio": ratio, "saves": saves, "rounds": runs}
+
+
+def describe_each(row: dict) -> list[str]:
+    """One line per removal: the engine's ratio without it and the floor's time it saves, on 2 threads and 1."""
+    ratio, saves = row["ratio"], row["saves"]
+    lines = [f"{'removed':40s} {'x (2 thr)':>9s} {'saves':>7s} {'x (1 thr)':>9s} {'saves':>7s}"]
+    for name in ("real", *PIECES, "all"):
+        lines.append(f"{name:40s} {ratio[name]['2']:9.3f} {saves[name]['2']:7.3f} {ratio[name]['1']:9.3f} "
+                     f"{saves[name]['1']:7.3f}")
+    for t, label in (("2", "2 threads"), ("1", "1 thread")):
+        pieces = sum(saves[p][t] for p in PIECES)
+        need = 1.0 / ratio["real"][t] - 1.0 / TARGET
+        lines.append(f"{label}: the pieces alone save {pieces:.3f} of the floor's time, all together "
+                     f"{saves['all'][t]:.3f}; x{TARGET} needs {need:.3f} saved")
+    return lines
+
+
 def describe(row: dict) -> str:
     """One line: both engines over the floor and what the target leaves the rules."""
     def allowed(t: str) -> str:
@@ -149,7 +187,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument("--each", action="store_true",
+                        help="time each removal alone as well (about 12 minutes with the defaults)")
     args = parser.parse_args()
+    if args.each:
+        for line in describe_each(measure_each(args.rounds, args.pairs)):
+            print(line, flush=True)
+        return
     row = measure(args.rounds, args.pairs)
     for kind in ("real", "removed"):
         for i, r in enumerate(row["rounds"][kind]):

@@ -97,3 +97,26 @@ def test_cut_takes_out_the_lines_from_the_first_to_the_last() -> None:
         rules_removed.cut(text + "\n    b", "    b", None, "")  # found twice
     with pytest.raises(RuntimeError):
         rules_removed.cut(text, "    d", "    b", "")  # the last before the first
+
+
+def test_each_removal_alone_takes_out_its_piece_and_no_other(tmp_path: Path) -> None:
+    """``--each`` times copies with one removal each: the named piece goes, the others stay."""
+    assert len(rules_removed.PIECES) == len(rules_removed.REMOVED)
+    for i, (name, first, _last, new) in enumerate(rules_removed.REMOVED):
+        lines = (rules_removed.rules_removed_tree(tmp_path / str(i), only=i) / name).read_text().split("\n")
+        assert first not in lines and new in lines
+        for j, (other_name, other_first, _, _) in enumerate(rules_removed.REMOVED):
+            if j != i:
+                assert other_first in (tmp_path / str(i) / other_name).read_text().split("\n")
+
+
+def test_each_line_says_what_the_piece_saves_of_the_floors_time() -> None:
+    ratio = {"real": {"2": 0.5, "1": 0.5}, "all": {"2": 0.8, "1": 0.8}}
+    ratio |= {piece: {"2": 0.5, "1": 0.5} for piece in rules_removed.PIECES}
+    ratio[rules_removed.PIECES[0]] = {"2": 0.625, "1": 0.625}  # 2 - 1.6 = 0.4 of the floor's time saved
+    saves = {name: {t: 1 / ratio["real"][t] - 1 / ratio[name][t] for t in ("2", "1")} for name in ratio}
+    lines = rules_removed.describe_each({"ratio": ratio, "saves": saves})
+    assert any(line.startswith(rules_removed.PIECES[0]) and line.split()[-3:] == ["0.400", "0.625", "0.400"]
+               for line in lines)
+    assert lines[-1] == (f"1 thread: the pieces alone save 0.400 of the floor's time, all together 0.750; "
+                         f"x0.85 needs {2 - 1 / 0.85:.3f} saved")
