@@ -20,7 +20,7 @@ from hypothesis.extra.numpy import arrays
 from simulator import scenario_from_dict, simulate
 from simulator.engine import BLOCK_SIZE, CHUNK_BLOCKS, run_checkpoint
 from simulator.errors import OutputError
-from simulator.kernels.monthly import column_percentiles, heap_sort, select
+from simulator.kernels.monthly import column_percentiles, heap_sort
 from simulator.results import Results
 from simulator.results import monthly as mo
 from simulator.results.files import read_sims
@@ -93,7 +93,7 @@ COLUMNS = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(COLUMNS)
 def test_percentile_kernel_is_numpys_linear_method_on_any_finite_column(col):
-    """Binning, then selecting each rank within its bin, gives numpy's percentiles: the same order statistics,
+    """Binning, then sorting the bins that hold the ranks, gives numpy's percentiles: the same order statistics,
     and numpy's interpolation between them (within the last bits of the virtual index)."""
     probs = np.array(mo.BANDS + (0.0, 100.0, 1.0, 99.9))
     out = np.zeros((len(probs), 1))
@@ -101,23 +101,6 @@ def test_percentile_kernel_is_numpys_linear_method_on_any_finite_column(col):
     want = np.percentile(col, probs)
     np.testing.assert_allclose(out[:, 0], want, rtol=1e-12, atol=1e-12 * np.abs(col).max())
     assert out[:, 0].min() >= col.min() and out[:, 0].max() <= col.max()
-
-
-@settings(max_examples=300, deadline=None)
-@given(COLUMNS, st.data(), st.sampled_from([64, 0]))
-def test_select_puts_the_rank_in_place_and_the_rest_either_side(col, data, max_rounds):
-    """Quickselect, and (max_rounds 0) the heap sort it falls back on: ``a[k]`` is the value of its rank in
-    ``a[lo:hi]``, no larger value before it and no smaller after, the same values, and nothing outside moved."""
-    lo = data.draw(st.integers(0, len(col) - 1))
-    hi = data.draw(st.integers(lo + 1, len(col)))
-    k = data.draw(st.integers(lo, hi - 1))
-    a = col.copy()
-    select(a, lo, hi, k, max_rounds)
-    assert a[k] == np.sort(col[lo:hi])[k - lo]
-    assert (a[lo:k] <= a[k]).all() and (a[k + 1:hi] >= a[k]).all()
-    np.testing.assert_array_equal(np.sort(a[lo:hi]), np.sort(col[lo:hi]))
-    np.testing.assert_array_equal(a[:lo], col[:lo])
-    np.testing.assert_array_equal(a[hi:], col[hi:])
 
 
 def test_every_statistic_matches_numpy_on_the_full_arrays(pair):
