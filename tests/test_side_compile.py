@@ -19,7 +19,7 @@ from simulator.engine.side_compile import HELD, SideCompile, start_beside
 
 from .conftest import DEFAULT_SCENARIO
 
-MONTHLY = ("reduce_months", "party_percentiles", "total_percentiles", "column_percentiles")
+MONTHLY = ("reduce_months", "monthly_percentiles")
 PROBE = f"""
 import json
 from simulator import load_scenario, simulate
@@ -46,10 +46,10 @@ def test_a_first_run_after_the_side_compile_loads_its_kernels(tmp_path, monkeypa
     side = start_beside(load_scenario(DEFAULT_SCENARIO))
     assert side is not None and side.process.wait(timeout=600) == 0
     assert not side.wait_for("the end", stall=60)  # returns when the reader has taken every line
-    assert {k.py_func.__name__ for k in HELD} <= side.done and len(side.done) == 13
+    assert {k.py_func.__name__ for k in HELD} <= side.done and len(side.done) == 11
     got = probe(dict(os.environ))
     assert {name: misses for name, (misses, _) in got.items()} == dict.fromkeys(got, 0)
-    assert len(got) == 13 and all(hits >= 1 for _, hits in got.values())
+    assert len(got) == 11 and all(hits >= 1 for _, hits in got.values())
 
 
 def test_without_the_side_compile_the_run_compiles_them(tmp_path):

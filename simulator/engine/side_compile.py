@@ -5,12 +5,17 @@ first run used one core of two. The CLI starts this module beside the run when t
 are not in the cache yet. It compiles, for exactly the argument types of the run:
 
 1. :func:`~simulator.kernels.cohorts.simulate_area_cohorts` (a third of the engine's
-   compile), then the kernels ``simulate_one`` calls after it in reverse order, from
-   signatures built here with ``numba.typeof`` on the same arrays the run builds
-   (:func:`engine_signatures`): the run reaches them in forward order when it has compiled
-   what comes before, so the two meet in the middle instead of compiling the same ones;
-2. the monthly-statistics kernels, by folding one block of zero flows into a
-   :class:`MonthlyStats` of the same scenario and computing its percentiles.
+   compile), from a signature built here with ``numba.typeof`` on the same arrays the run
+   builds (:func:`engine_signatures`);
+2. the monthly fold, by folding one block of zero flows into a :class:`MonthlyStats` of the
+   same scenario (the run folds its first piece as soon as it has simulated it);
+3. the kernels ``simulate_one`` calls after the area kernel, in reverse order: the run reaches
+   them in forward order when it has compiled what comes before, so the two meet in the middle
+   instead of compiling the same ones;
+4. the percentiles, by finishing that block (the run needs them only at its end).
+
+Each kernel comes as late as the run can wait for it, so that neither process waits long for
+the other.
 
 Each is saved in numba's cache (written whole: a temporary file, then a rename) and named
 on this process's stdout when done. The run loads each from the cache when it gets there;
@@ -27,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import numba
@@ -38,7 +44,7 @@ from ..kernels.cashflows import delivery_costs, foundation_and_settlement, inves
 from ..kernels.cohorts import simulate_area_cohorts
 from ..kernels.financing import prime_settlement, service_credits
 from ..kernels.individual import make_count_tables
-from ..kernels.monthly import column_percentiles, party_percentiles, reduce_months, total_percentiles
+from ..kernels.monthly import monthly_percentiles, reduce_months
 from ..kernels.records import ModelArrays, ModelRecord, OutputsRecord
 from ..kernels.simulate import party_balances
 from ..scenario import Scenario
@@ -100,30 +106,43 @@ def _workspace(m: ModelArrays) -> SimpleNamespace:
                            pool=z(7))
 
 
-def compile_engine_part(scenario: Scenario, done=lambda name: None) -> None:
-    """Compile (and cache) the kernels of :func:`engine_signatures` for the scenario's run: the area kernel
-    first, the others in reverse order (see the module's docstring); ``done(name)`` after each."""
+def compile_side(scenario: Scenario, done=lambda name: None, *, monthly: bool = True) -> None:
+    """Compile (and cache) for the scenario's run the area kernel, then (``monthly``) the monthly fold, then the
+    other kernels of :func:`engine_signatures` in reverse order, then (``monthly``) the percentiles (see the
+    module's docstring); ``done(name)`` after each."""
     area, *rest = engine_signatures(build_model_arrays(scenario)[0])
-    for kernel, signature in [area, *rest[::-1]]:
+    compile_kernels([area], done)
+    percentiles = compile_monthly(scenario, done) if monthly else None
+    compile_kernels(rest[::-1], done)
+    if percentiles is not None:
+        percentiles()
+
+
+def compile_kernels(signatures: list[tuple[Dispatcher, tuple]], done=lambda name: None) -> None:
+    for kernel, signature in signatures:
         kernel.compile(signature)
         done(kernel.py_func.__name__)
 
 
-def compile_monthly(scenario: Scenario, done=lambda name: None) -> None:
-    """Fold one piece of zero flows and finish: every monthly kernel of a run is then compiled (and cached)."""
+def compile_monthly(scenario: Scenario, done=lambda name: None) -> Callable[[], None]:
+    """Fold one piece of zero flows into a :class:`MonthlyStats` (its fold kernel is then compiled and cached);
+    returns what finishes that piece, compiling the percentiles, which a run needs only at its end."""
     m, calendar = build_model_arrays(scenario)
     stats = MonthlyStats(scenario, m, calendar.cohort_pay_month, BLOCK, BLOCK)
     sums = stats.chunk_state(0, BLOCK)["stats_sums"]
     net, fee, pbr, cost = (b[:BLOCK] for b in stats.buffer)
     stats.fold(net, fee, pbr, cost, 0, sums)
     done(reduce_months.py_func.__name__)
-    stats.add_chunk(sums)
-    stats.finish(BLOCK)
-    for kernel in PERCENTILES:
-        done(kernel.py_func.__name__)
+
+    def percentiles() -> None:
+        stats.add_chunk(sums)
+        stats.finish(BLOCK)
+        for kernel in PERCENTILES:
+            done(kernel.py_func.__name__)
+    return percentiles
 
 
-PERCENTILES = (party_percentiles, total_percentiles, column_percentiles)
+PERCENTILES = (monthly_percentiles,)
 HELD = (simulate_area_cohorts, reduce_months, *PERCENTILES)  # the run waits for these (see SideCompile.hold)
 
 
@@ -221,7 +240,7 @@ class SideCompile:
 
 
 def start_beside(scenario: Scenario, *, monthly: bool = True) -> SideCompile | None:
-    """Start :func:`compile_engine_part`, then (``monthly``) :func:`compile_monthly`, for ``scenario`` in a child
+    """Start :func:`compile_side` (with the monthly kernels when ``monthly``) for ``scenario`` in a child
     process. None if it cannot start: the run then compiles everything itself, so no failure
     here may stop it. The scenario goes to the child's stdin from a thread: a national
     scenario's JSON fills the pipe before the child has imported what reads it.
@@ -255,6 +274,4 @@ def _say_done(name: str) -> None:
 if __name__ == "__main__":
     np.seterr(all="ignore")
     scenario = Scenario.model_validate_json(sys.stdin.buffer.read())
-    compile_engine_part(scenario, _say_done)
-    if "monthly" in sys.argv[1:]:
-        compile_monthly(scenario, _say_done)
+    compile_side(scenario, _say_done, monthly="monthly" in sys.argv[1:])
