@@ -21,7 +21,7 @@ measurement of the real engine. Its results are wrong; only its speed is of use:
 engine would run at if its rules and money cost nothing.
 
     python benchmarks/rules_removed.py            # about 3 minutes on 2 cores (the copy compiles first)
-    python benchmarks/rules_removed.py --each     # also each removal alone (PIECES): what each costs
+    python benchmarks/rules_removed.py --each     # each removal alone instead (PIECES): what each costs
 """
 
 from __future__ import annotations

@@ -111,12 +111,14 @@ def test_each_removal_alone_takes_out_its_piece_and_no_other(tmp_path: Path) -> 
 
 
 def test_each_line_says_what_the_piece_saves_of_the_floors_time() -> None:
-    ratio = {"real": {"2": 0.5, "1": 0.5}, "all": {"2": 0.8, "1": 0.8}}
-    ratio |= {piece: {"2": 0.5, "1": 0.5} for piece in rules_removed.PIECES}
-    ratio[rules_removed.PIECES[0]] = {"2": 0.625, "1": 0.625}  # 2 - 1.6 = 0.4 of the floor's time saved
+    ratio = {"real": {"2": 0.5, "1": 0.4}, "all": {"2": 0.8, "1": 0.8}}
+    ratio |= {piece: dict(ratio["real"]) for piece in rules_removed.PIECES}
+    ratio[rules_removed.PIECES[0]] = {"2": 0.625, "1": 0.5}  # saves 2 - 1.6 = 0.4 and 2.5 - 2 = 0.5 of the floor's time
     saves = {name: {t: 1 / ratio["real"][t] - 1 / ratio[name][t] for t in ("2", "1")} for name in ratio}
     lines = rules_removed.describe_each({"ratio": ratio, "saves": saves})
-    assert any(line.startswith(rules_removed.PIECES[0]) and line.split()[-3:] == ["0.400", "0.625", "0.400"]
-               for line in lines)
-    assert lines[-1] == (f"1 thread: the pieces alone save 0.400 of the floor's time, all together 0.750; "
+    piece = next(line for line in lines if line.startswith(rules_removed.PIECES[0]))
+    assert piece.split()[-4:] == ["0.625", "0.400", "0.500", "0.500"]
+    assert lines[-2] == (f"2 threads: the pieces alone save 0.400 of the floor's time, all together 0.750; "
                          f"x0.85 needs {2 - 1 / 0.85:.3f} saved")
+    assert lines[-1] == (f"1 thread: the pieces alone save 0.500 of the floor's time, all together 1.250; "
+                         f"x0.85 needs {2.5 - 1 / 0.85:.3f} saved")

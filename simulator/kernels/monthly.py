@@ -79,7 +79,8 @@ def monthly_percentiles(job, net32, parties, reserves, reserves_total, probs, ne
 
     One kernel, not three: numba optimises a kernel's callees again inside each kernel that calls
     them, so :func:`percentiles` was compiled three times over. This saves about 0.4 s of a fresh
-    install's compile, and the side process's monthly kernels end its first run.
+    install's compile, on its first run's critical path: the run waits at its end for the side
+    process to finish this kernel.
     """
     if job == PARTIES:  # net32: parties x months x sims; net_q, cash_q: len(probs) x parties x months
         sims, months = net32.shape[2], net32.shape[1]
