@@ -123,17 +123,24 @@ def rules_allowed(real: float, removed: float, target: float = TARGET) -> float:
     return (1.0 / target - 1.0 / removed) / rules
 
 
+def in_turn(trees: dict[str, Path], rounds: int, pairs: int) -> tuple[dict, dict]:
+    """Each tree's engine over the floor (:func:`engine_over_floor`, ``pairs`` pairs), the trees measured in turn
+    ``rounds`` times, each copy compiled first (not timed): the medians per tree and thread count, and the rounds."""
+    for tree in trees.values():
+        if tree != ROOT:
+            engine_over_floor(tree, 1)  # compiles the copy's kernels and floor
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
+    for _ in range(rounds):
+        for name, tree in trees.items():
+            runs[name].append(engine_over_floor(tree, pairs))
+    return {name: {t: statistics.median(r[t] for r in runs[name]) for t in ("2", "1")} for name in runs}, runs
+
+
 def measure(rounds: int = 2, pairs: int = 5) -> dict:
     """Real and rules-removed engines, each measured ``rounds`` times in turn: medians per thread count."""
     with tempfile.TemporaryDirectory(prefix="pbrsim-rules-removed-") as tmp:
-        copy = rules_removed_tree(Path(tmp))
-        engine_over_floor(copy, 1)  # compiles the copy's kernels and floor (not timed)
-        runs = {"real": [], "removed": []}
-        for _ in range(rounds):
-            runs["real"].append(engine_over_floor(ROOT, pairs))
-            runs["removed"].append(engine_over_floor(copy, pairs))
-    row = {f"{kind}_{threads}": statistics.median(r[threads] for r in runs[kind])
-           for kind in runs for threads in ("2", "1")}
+        ratio, runs = in_turn({"real": ROOT, "removed": rules_removed_tree(Path(tmp))}, rounds, pairs)
+    row = {f"{kind}_{threads}": ratio[kind][threads] for kind in runs for threads in ("2", "1")}
     row |= {f"rules_allowed_{t}": rules_allowed(row[f"real_{t}"], row[f"removed_{t}"]) for t in ("2", "1")}
     row["rounds"] = runs
     return row
@@ -145,14 +152,7 @@ def measure_each(rounds: int = 2, pairs: int = 5) -> dict:
     with tempfile.TemporaryDirectory(prefix="pbrsim-rules-each-") as tmp:
         trees = {"real": ROOT, "all": rules_removed_tree(Path(tmp) / "all")}
         trees |= {piece: rules_removed_tree(Path(tmp) / str(i), only=i) for i, piece in enumerate(PIECES)}
-        for name, tree in trees.items():
-            if name != "real":
-                engine_over_floor(tree, 1)  # compiles the copy's kernels and floor (not timed)
-        runs: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
-        for _ in range(rounds):
-            for name, tree in trees.items():
-                runs[name].append(engine_over_floor(tree, pairs))
-    ratio = {name: {t: statistics.median(r[t] for r in runs[name]) for t in ("2", "1")} for name in runs}
+        ratio, runs = in_turn(trees, rounds, pairs)
     saves = {name: {t: 1.0 / ratio["real"][t] - 1.0 / ratio[name][t] for t in ("2", "1")} for name in runs}
     return {"ratio": ratio, "saves": saves, "rounds": runs}
 
