@@ -110,9 +110,10 @@ def compile_side(scenario: Scenario, done=lambda name: None, *, monthly: bool = 
     """Compile (and cache) for the scenario's run the area kernel, then (``monthly``) the monthly fold, then the
     other kernels of :func:`engine_signatures` in reverse order, then (``monthly``) the percentiles (see the
     module's docstring); ``done(name)`` after each."""
-    area, *rest = engine_signatures(build_model_arrays(scenario)[0])
+    m, calendar = build_model_arrays(scenario)
+    area, *rest = engine_signatures(m)
     compile_kernels([area], done)
-    percentiles = compile_monthly(scenario, done) if monthly else None
+    percentiles = compile_monthly(scenario, m, calendar.cohort_pay_month, done) if monthly else None
     compile_kernels(rest[::-1], done)
     if percentiles is not None:
         percentiles()
@@ -124,11 +125,12 @@ def compile_kernels(signatures: list[tuple[Dispatcher, tuple]], done=lambda name
         done(kernel.py_func.__name__)
 
 
-def compile_monthly(scenario: Scenario, done=lambda name: None) -> Callable[[], None]:
-    """Fold one piece of zero flows into a :class:`MonthlyStats` (its fold kernel is then compiled and cached);
-    returns what finishes that piece, compiling the percentiles, which a run needs only at its end."""
-    m, calendar = build_model_arrays(scenario)
-    stats = MonthlyStats(scenario, m, calendar.cohort_pay_month, BLOCK, BLOCK)
+def compile_monthly(scenario: Scenario, m: ModelArrays, cohort_pay_month: np.ndarray,
+                    done=lambda name: None) -> Callable[[], None]:
+    """Fold one piece of zero flows into a :class:`MonthlyStats` of the scenario's run (``m`` and the cohorts'
+    pay months: :func:`build_model_arrays`; its fold kernel is then compiled and cached); returns what finishes
+    that piece, compiling the percentiles, which a run needs only at its end."""
+    stats = MonthlyStats(scenario, m, cohort_pay_month, BLOCK, BLOCK)
     sums = stats.chunk_state(0, BLOCK)["stats_sums"]
     net, fee, pbr, cost = (b[:BLOCK] for b in stats.buffer)
     stats.fold(net, fee, pbr, cost, 0, sums)
