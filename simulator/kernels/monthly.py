@@ -180,12 +180,9 @@ def value_range(x):
 def percentiles(x, probs, out, scratch):
     """numpy's ``percentile(x, probs)`` (method 'linear') of a 1-d array, without sorting it all."""
     n = len(x)
-    if not all_finite(x):  # a NaN or an infinity: binning cannot place them
-        sorted_percentiles(x, probs, out, scratch[2])
-        return
     lo, hi = value_range(x)
-    if not hi - lo < np.inf:  # a range beyond float64
-        sorted_percentiles(x, probs, out, scratch[2])
+    if not all_finite(x) or not hi - lo < np.inf:  # a NaN or an infinity, or a range beyond float64: binning
+        sorted_percentiles(x, probs, out, scratch[2])  # cannot place them
         return
     if lo == hi:  # a flow that is the same in every simulation (a fixed fee, nothing yet): no ranking needed
         out[:] = x[0]
