@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import os
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 
 from simulator import load_scenario, simulate
 from simulator.engine.model_arrays import build_model_arrays
-from simulator.engine.outputs import allocate_outputs, output_bytes
+from simulator.engine.outputs import MAPPED_MIN, allocate_outputs, mapped_zeros, output_bytes
 
 from .conftest import SCENARIOS, assert_identical_and_conserved, runs_at_thread_counts
 
@@ -136,3 +137,21 @@ def test_first_simulations_do_not_depend_on_run_length(national):
     short = simulate(national, sims=64, seed=4, keep_monthly=False, keep_components=False)
     longer = simulate(national, sims=200, seed=4, keep_monthly=False, keep_components=False)
     np.testing.assert_array_equal(short.arrays["npv"], longer.arrays["npv"][:64])
+
+
+@pytest.mark.parametrize("shape, dtype", [((0, 63, 109), np.float32), ((3, 5), float), ((2**20, 3), np.float32),
+                                          ((2**19, 2), np.int64), ((2**23,), np.bool_)])
+def test_mapped_zeros_are_writable_zeros_of_the_shape_and_type_asked(shape, dtype):
+    """Small arrays come from numpy, large ones (>= MAPPED_MIN bytes) from an anonymous map where Linux has
+    MAP_POPULATE: either way zeros of that shape and type that the kernels can write."""
+    arr = mapped_zeros(shape, dtype=dtype)
+    assert arr.shape == shape and arr.dtype == np.dtype(dtype) and arr.flags.writeable and arr.flags.c_contiguous
+    assert not arr.any()
+    if arr.size:
+        arr.reshape(-1)[-1] = 1
+        assert arr.sum() == 1
+    large = arr.nbytes >= MAPPED_MIN and hasattr(mmap, "MAP_POPULATE")
+    base = arr
+    while isinstance(base, np.ndarray):
+        base = base.base
+    assert isinstance(getattr(base, "obj", base), mmap.mmap) == large  # numpy holds a memoryview of the map

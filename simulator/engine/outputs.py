@@ -6,6 +6,7 @@ dropped (zero rows) when a run does not keep them.
 
 from __future__ import annotations
 
+import mmap
 import os
 
 import numpy as np
@@ -42,16 +43,28 @@ def check_memory(m: ModelArrays, sims: int, *, keep_monthly: bool, keep_componen
                             f"{have / 2**30:.1f} GiB is available: run fewer simulations{hint}")
 
 
-def mapped_zeros(shape, dtype=float) -> np.ndarray:
-    """Zeros whose memory is already mapped: written once here, on one thread.
+MAPPED_MIN = 4 * 2**20  # bytes: smaller arrays are zeroed in numpy's memory
 
-    ``np.zeros`` maps a large array's pages only when they are first written. The kernels
-    write their outputs from two threads at once, which then take those page faults together
-    and more slowly than one thread writing zeros first (a national run's outputs: see CHANGELOG).
+
+def mapped_zeros(shape, dtype=float) -> np.ndarray:
+    """Zeros whose memory is already mapped, before the kernels write them.
+
+    ``np.zeros`` maps a large array's pages only when they are first written: the kernels,
+    writing from two threads at once, then take those page faults together, more slowly
+    than one thread writing zeros first (a national run's outputs: see CHANGELOG). Where the
+    system has it (Linux), an anonymous map with ``MAP_POPULATE`` has the kernel map every
+    page at once, already zeroed: 0.3 s for 800 MB on this machine, against 1.5-2.1 s
+    for writing zeros into numpy's own memory (which numpy asks to be huge pages, slow here
+    to map the first time) and 0.4-0.6 s without huge pages.
     """
-    out = np.empty(shape, dtype)
-    out.fill(0)
-    return out
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if size < MAPPED_MIN or not hasattr(mmap, "MAP_POPULATE"):  # small ones: not worth a map of their own
+        out = np.empty(shape, dtype)
+        out.fill(0)
+        return out
+    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | mmap.MAP_POPULATE
+    return np.frombuffer(mmap.mmap(-1, size, flags=flags), dtype=dtype).reshape(shape)
 
 
 PER_SIMULATION = ("commissioner_total", "commissioner_npv", "effect_binary_points", "effect_frequency_relative")
