@@ -3,8 +3,9 @@
 - starting Python and importing the CLI;
 - the first simulation of a process with every kernel in numba's cache (numba sets up its
   compilation target once per process, even to load machine code, and loads each kernel);
-- writing the bytes a run must write (its result and its resume checkpoints) into the page
-  cache, from memory already touched, without fsync (as the checkpoints are written).
+- writing the bytes a run must write (its result and its resume checkpoints) as the run
+  writes them (past the page cache where the file system allows: ``simulator.direct_io``),
+  from memory already touched, without fsync (as the checkpoints are written).
 
 ``start_fast.py`` sets them against what each fixed-cost target allows.
 """
@@ -30,9 +31,10 @@ print(time.perf_counter() - t)
 WRITE = """
 import os, sys, time
 import numpy as np
+from simulator.direct_io import open_direct
 data = np.ones({nbytes} // 8)  # touched before the clock starts
 t = time.perf_counter()
-with open({path!r}, "wb") as f:
+with open_direct({path!r}, os.open({path!r}, os.O_WRONLY | os.O_CREAT, 0o600)) as f:
     view = memoryview(data.view(np.uint8))
     for i in range(0, len(view), 64 << 20):
         f.write(view[i:i + (64 << 20)])

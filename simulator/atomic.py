@@ -10,18 +10,22 @@ import os
 import tempfile
 from pathlib import Path
 
+from .direct_io import open_direct
 
-def atomic_write(path: Path, write, *, durable: bool = True) -> Path:
+
+def atomic_write(path: Path, write, *, durable: bool = True, direct: bool = False) -> Path:
     """Write via a temporary file in the same folder, then rename: never a half-written file.
 
     ``durable``: flush the file to the disk (fsync) before the rename, so that it survives a
     power cut too; a process killed at any point leaves the old file or the new one either
     way. Resume checkpoints pass False: a chunk damaged by a power cut is detected when it
     is read (its run key, its shapes and the zip's CRCs) and simulated again.
+    ``direct``: write past the page cache where the file system allows it (large files: see
+    :mod:`simulator.direct_io`); ``write`` then gets an unseekable file.
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open_direct(tmp, fd) if direct else os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             if durable:

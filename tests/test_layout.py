@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parents[1] / "simulator"
 MAX_LINES = 400
 
 # Each layer may import from its own rank and below; the ground floor imports nothing of ours.
-RANK = {"_version": 0, "errors": 0, "atomic": 0, "npz": 0, "safe_text": 0, "folders": 0, "scenario": 1, "kernels": 1,
-        "results": 2, "engine": 3, "studies": 4, "outputs": 5, "cli": 6, "app": 6}
+RANK = {"_version": 0, "errors": 0, "atomic": 0, "direct_io": 0, "npz": 0, "safe_text": 0, "folders": 0, "scenario": 1,
+        "kernels": 1, "results": 2, "engine": 3, "studies": 4, "outputs": 5, "cli": 6, "app": 6}
 
 
 def modules() -> dict[str, Path]:

@@ -63,7 +63,7 @@ def write_sims(out_dir: Path, arrays: dict[str, np.ndarray], *, sims: int, label
             **payload,
         )
 
-    return atomic_write(out_dir / SIMS_FILE, write)
+    return atomic_write(out_dir / SIMS_FILE, write, direct=True)
 
 
 def read_sims(out_dir: str | Path) -> tuple[dict[str, np.ndarray], dict, str, dict]:

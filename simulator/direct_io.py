@@ -1,0 +1,108 @@
+"""Writing large files past the page cache (``O_DIRECT``), for results and resume checkpoints.
+
+A national run writes about 0.9 GB (its result and its checkpoints). Written the usual way,
+every byte first goes into the kernel's page cache, in memory the kernel must find and map
+first: on this machine (a VM that hands freed memory back to its host) that cost 0.97 s
+for 296 MB, against 0.16 s for the same bytes written with ``O_DIRECT`` from memory the
+process already holds (``benchmarks/fresh_memory.py``), and the checkpoints pay it on the
+core the simulation's second thread needs. ``O_DIRECT`` wants whole blocks from aligned
+memory at aligned offsets, so :class:`DirectFile` copies what it is given into one aligned
+buffer and writes it out a buffer at a time; the last, partial block is padded and the file
+then cut to its length. A file system without ``O_DIRECT`` (tmpfs, macOS) gets a plain file.
+"""
+
+from __future__ import annotations
+
+import io
+import mmap
+import os
+
+BLOCK = 4096  # alignment of memory, offsets and lengths: a multiple of any disk's logical block
+BUFFER = 8 << 20  # bytes gathered before each write
+
+
+def open_direct(path: str | os.PathLike, fd: int | None = None):
+    """A binary file for writing ``path`` past the page cache: a :class:`DirectFile`, or a plain file where the
+    file system refuses ``O_DIRECT``. ``fd``: an already open descriptor of ``path`` (it is taken over)."""
+    flags = getattr(os, "O_DIRECT", 0)
+    if flags:
+        try:
+            direct = os.open(path, os.O_WRONLY | flags)
+        except OSError:  # EINVAL: this file system has no O_DIRECT
+            direct = None
+        if direct is not None:
+            if fd is not None:
+                os.close(fd)
+            return DirectFile(direct)
+    return os.fdopen(fd, "wb") if fd is not None else open(path, "wb")
+
+
+class DirectFile(io.RawIOBase):
+    """A write-only, unseekable file over an ``O_DIRECT`` descriptor (a zip written to it carries each member's
+    sizes and CRC after the member, as for a pipe). Whole buffers are written as they fill; :meth:`flush` writes
+    the partial one padded to a block and cuts the file to its length, and later bytes rewrite that block."""
+
+    def __init__(self, fd: int, buffer: int = BUFFER):
+        """``buffer``: bytes gathered before each write, a multiple of :data:`BLOCK`."""
+        super().__init__()
+        if buffer <= 0 or buffer % BLOCK:
+            raise ValueError(f"the buffer must be a positive multiple of {BLOCK} bytes (got {buffer})")
+        self.fd = fd
+        self.size = buffer
+        self.buffer = mmap.mmap(-1, buffer)  # page-aligned
+        self.view = memoryview(self.buffer)
+        self.filled = 0  # bytes in the buffer, which starts at file offset ``written``
+        self.written = 0  # bytes on disk before the buffer's (whole buffers)
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return self.written + self.filled
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def write(self, data) -> int:
+        data = memoryview(data).cast("B")
+        done = 0
+        while done < len(data):
+            n = min(len(data) - done, self.size - self.filled)
+            self.view[self.filled:self.filled + n] = data[done:done + n]
+            self.filled += n
+            done += n
+            if self.filled == self.size:
+                self._put(self.size)
+                self.written += self.size
+                self.filled = 0
+        return done
+
+    def flush(self) -> None:
+        """Put every byte so far on disk (the file then has its length, a partial block padded and cut)."""
+        if self.closed or not self.filled:
+            return
+        padded = -(-self.filled // BLOCK) * BLOCK
+        self.view[self.filled:padded] = bytes(padded - self.filled)
+        self._put(padded)
+        os.ftruncate(self.fd, self.written + self.filled)
+
+    def _put(self, length: int) -> None:
+        """Write the buffer's first ``length`` bytes (a multiple of BLOCK) at its place in the file."""
+        sent = 0
+        while sent < length:
+            sent += os.pwrite(self.fd, self.view[sent:length], self.written + sent)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            self.flush()
+        finally:
+            self.filled = 0  # IOBase.close flushes again: nothing left to write
+            self.view.release()
+            self.buffer.close()
+            os.close(self.fd)
+            super().close()

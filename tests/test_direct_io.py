@@ -1,0 +1,140 @@
+"""Large files written past the page cache (O_DIRECT): the same bytes, the same zip, a plain file where refused."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulator.atomic import atomic_write
+from simulator.direct_io import BLOCK, DirectFile, open_direct
+from simulator.npz import Mismatch, load_into, savez
+
+
+def _has_o_direct(folder) -> bool:
+    if not hasattr(os, "O_DIRECT"):
+        return False
+    probe = folder / ".probe"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o600))
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.unlink(missing_ok=True)
+
+
+def _direct_file(path, buffer: int) -> DirectFile:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_DIRECT", 0), 0o600)
+    return DirectFile(fd, buffer)
+
+
+@pytest.fixture
+def direct_folder(tmp_path):
+    if not _has_o_direct(tmp_path):
+        pytest.skip("this file system refuses O_DIRECT (open_direct then writes a plain file)")
+    return tmp_path
+
+
+writes = st.lists(st.tuples(st.binary(max_size=3 * BLOCK + 5), st.booleans()), max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(parts=writes, blocks=st.integers(1, 4))
+def test_any_writes_and_flushes_give_the_bytes_written(tmp_path_factory, parts, blocks):
+    """Writes of any length, across block and buffer ends, with a flush anywhere: after each flush and at the
+    end the file is exactly the bytes so far (a partial block padded, then cut, then rewritten)."""
+    folder = tmp_path_factory.mktemp("d")
+    if not _has_o_direct(folder):
+        pytest.skip("this file system refuses O_DIRECT")
+    path = folder / "f.bin"
+    f = _direct_file(path, blocks * BLOCK)
+    so_far = b""
+    for data, flush in parts:
+        assert f.write(data) == len(data)
+        so_far += data
+        assert f.tell() == len(so_far)
+        if flush:
+            f.flush()
+            assert path.read_bytes() == so_far
+    f.close()
+    assert path.read_bytes() == so_far
+    f.close()  # twice: nothing more happens
+
+
+def test_an_npz_written_direct_reads_back_with_its_checks(direct_folder):
+    """savez through atomic_write(direct=True): np.load and load_into (which checks sizes and CRC-32s) read the
+    same arrays, and the file is on disk with its length when atomic_write returns."""
+    rng = np.random.default_rng(3)
+    arrays = {f"a{i}": rng.random(int(rng.integers(0, 400_000))) for i in range(8)}
+    arrays |= {"zeros": np.zeros(5000), "text": np.array("run key"), "small": np.arange(7, dtype=np.int32)}
+    path = atomic_write(direct_folder / "x.npz", lambda f: savez(f, **arrays), direct=True)
+    with np.load(path) as z:
+        assert set(z.files) == set(arrays)
+        for name, value in arrays.items():
+            assert np.array_equal(z[name], value), name
+    into = {name: np.zeros_like(value) for name, value in arrays.items() if value.ndim}
+    with open(path, "rb") as f:
+        load_into(f, into)
+    for name, value in into.items():
+        assert np.array_equal(value, arrays[name]), name
+    assert not list(direct_folder.glob(".*tmp"))
+
+
+def test_a_damaged_direct_npz_fails_its_crc_check(direct_folder):
+    arrays = {"a": np.arange(100_000, dtype=float)}
+    path = atomic_write(direct_folder / "x.npz", lambda f: savez(f, **arrays), direct=True)
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with open(path, "rb") as f, pytest.raises(Mismatch, match="CRC-32"):
+        load_into(f, {"a": np.zeros(100_000)})
+
+
+def test_open_direct_uses_o_direct_where_the_file_system_has_it(direct_folder):
+    path = direct_folder / "f.bin"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    with open_direct(path, fd) as f:
+        assert isinstance(f, DirectFile)
+        assert os.O_DIRECT & fcntl.fcntl(f.fileno(), fcntl.F_GETFL)
+        f.write(b"abc")
+    assert path.read_bytes() == b"abc"
+
+
+def test_a_file_system_without_o_direct_gets_a_plain_file(tmp_path, monkeypatch):
+    """Where the open with O_DIRECT fails (EINVAL: tmpfs before Linux 6.6, some network file systems), or the
+    system has no O_DIRECT (macOS), the caller's descriptor is used as a plain buffered file."""
+    real_open = os.open
+
+    def refuse(path, flags, *args):
+        if flags & getattr(os, "O_DIRECT", 0):
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", refuse)
+    path = tmp_path / "f.bin"
+    fd = real_open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    with open_direct(path, fd) as f:
+        assert not isinstance(f, DirectFile)
+        f.write(b"plain")
+    assert path.read_bytes() == b"plain"
+    monkeypatch.delattr(os, "O_DIRECT", raising=False)
+    path2 = tmp_path / "g.bin"
+    with open_direct(path2, real_open(path2, os.O_WRONLY | os.O_CREAT, 0o600)) as f:
+        assert not isinstance(f, DirectFile)
+        f.write(b"no flag")
+    assert path2.read_bytes() == b"no flag"
+
+
+def test_the_buffer_must_be_whole_blocks(tmp_path):
+    fd = os.open(tmp_path / "f.bin", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        with pytest.raises(ValueError, match="multiple of 4096"):
+            DirectFile(fd, BLOCK + 1)
+    finally:
+        os.close(fd)
