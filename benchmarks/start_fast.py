@@ -91,7 +91,7 @@ def cold_start(tmp: Path) -> dict:
 def national_default(tmp: Path, repeats: int) -> dict:
     """The national default (monthly statistics) against --no-monthly and --keep-monthly."""
     runs_d, runs_n = paired(national(tmp / "d"), national(tmp / "n", "--no-monthly"), repeats)
-    size = sum(p.stat().st_size for p in (tmp / "d").rglob("*") if p.is_file())
+    size = folder_bytes(tmp / "d")
     row = {"default_s": median_wall(runs_d), "no_monthly_s": median_wall(runs_n), "ratio": ratio(runs_d, runs_n),
            "peak": max(r["peak"] for r in runs_d), "written": statistics.median(r["written"] for r in runs_d),
            "result_bytes": size, "cpu_note": load()}
@@ -138,11 +138,16 @@ def _timed(work) -> float:
     return time.perf_counter() - t0
 
 
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
 def limits(tmp: Path, r: dict) -> dict:
     """The fixed costs no run can skip (fixed_floor.py), measured now, against what each fixed-cost target allows."""
     f = r["fixed"]
     imports, first_stats, first_plain = imports_s(), first_simulation_s(stats=True), first_simulation_s(stats=False)
-    write_default, write_plain = write_s(f["cli_written"], tmp), write_s(f["no_monthly_written"], tmp)
+    write_default = write_s(f["cli_written"], tmp, result=folder_bytes(tmp / "f"))
+    write_plain = write_s(f["no_monthly_written"], tmp, result=folder_bytes(tmp / "t2"))
     row = {"imports_s": imports, "first_simulation_s": first_stats, "first_simulation_no_monthly_s": first_plain,
            "write_default_s": write_default, "write_no_monthly_s": write_plain,
            "cli_floor_s": imports + first_stats + write_default, "cli_allows_s": 0.3 * f["in_process_s"],

@@ -1,14 +1,19 @@
-"""Writing large files past the page cache (``O_DIRECT``), for results and resume checkpoints.
+"""Writing a large file past the page cache (``O_DIRECT``): a run's ``sims.npz``.
 
-A national run writes about 0.9 GB (its result and its checkpoints). Written the usual way,
-every byte first goes into the kernel's page cache, in memory the kernel must find and map
-first: on this machine (a VM that hands freed memory back to its host) that cost 0.97 s
-for 296 MB, against 0.16 s for the same bytes written with ``O_DIRECT`` from memory the
-process already holds (``benchmarks/fresh_memory.py``), and the checkpoints pay it on the
-core the simulation's second thread needs. ``O_DIRECT`` wants whole blocks from aligned
-memory at aligned offsets, so :class:`DirectFile` copies what it is given into one aligned
-buffer and writes it out a buffer at a time; the last, partial block is padded and the file
-then cut to its length. A file system without ``O_DIRECT`` (tmpfs, macOS) gets a plain file.
+``sims.npz`` (296 MB for a national run) must reach the disk anyway: it is flushed
+there (fsync) before it becomes part of the result. Written the usual way, every byte first
+goes into the kernel's page cache, in memory the kernel must find and map first: on this
+machine (a VM that hands freed memory back to its host) 300 MB took 0.95 s that way, against
+0.32 s with ``O_DIRECT`` from memory the process already holds (``benchmarks/fresh_memory.py``).
+``O_DIRECT`` wants whole blocks from aligned memory at aligned offsets, so :class:`DirectFile`
+copies what it is given into one aligned buffer and writes it out a buffer at a time; the
+last, partial block is padded and the file then cut to its length. A file system without
+``O_DIRECT`` gets a plain file.
+
+Resume checkpoints are not written this way. A finished run deletes them, mostly before the
+kernel has written them to the disk at all, and a resume reads them back from the page cache:
+written past it, a national resume read its 393 MB of saved chunks from the disk in 0.45 s
+against 0.15 s, and on a slow disk every chunk would wait for the disk.
 """
 
 from __future__ import annotations

@@ -148,7 +148,7 @@ class Checkpoint:
         chunk = dict(chunk)
         self._writing = _writer().submit(atomic_write, self._chunk(first_block),
                                          lambda f: savez(f, **{RUN_KEY: np.array(self.stamp)}, **chunk),
-                                         durable=False, direct=True)
+                                         durable=False)
 
     def settle(self) -> None:
         """Like :meth:`wait` on the way out of a failed run: a write that failed is simply not kept."""
