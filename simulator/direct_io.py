@@ -18,9 +18,15 @@ against 0.15 s, and on a slow disk every chunk would wait for the disk.
 
 from __future__ import annotations
 
+import errno
 import io
 import mmap
 import os
+
+try:
+    import fcntl
+except ImportError:  # Windows: no O_DIRECT, so no DirectFile either
+    fcntl = None
 
 BLOCK = 4096  # alignment of memory, offsets and lengths: a multiple of any disk's logical block
 BUFFER = 8 << 20  # bytes gathered before each write
@@ -95,10 +101,21 @@ class DirectFile(io.RawIOBase):
         os.ftruncate(self.fd, self.written + self.filled)
 
     def _put(self, length: int) -> None:
-        """Write the buffer's first ``length`` bytes (a multiple of BLOCK) at its place in the file."""
+        """Write the buffer's first ``length`` bytes (a multiple of BLOCK) at its place in the file.
+
+        A file system that opened the file with ``O_DIRECT`` but refuses these writes (EINVAL: a block larger
+        than BLOCK, some network and FUSE file systems) gets the rest through the page cache instead.
+        """
         sent = 0
         while sent < length:
-            sent += os.pwrite(self.fd, self.view[sent:length], self.written + sent)
+            try:
+                with self.view[sent:length] as part:  # released even when the write fails
+                    sent += os.pwrite(self.fd, part, self.written + sent)
+            except OSError as exc:
+                flags = fcntl.fcntl(self.fd, fcntl.F_GETFL)
+                if exc.errno != errno.EINVAL or not flags & os.O_DIRECT:
+                    raise
+                fcntl.fcntl(self.fd, fcntl.F_SETFL, flags & ~os.O_DIRECT)
 
     def close(self) -> None:
         if self.closed:
@@ -107,7 +124,7 @@ class DirectFile(io.RawIOBase):
             self.flush()
         finally:
             self.filled = 0  # IOBase.close flushes again: nothing left to write
+            os.close(self.fd)
             self.view.release()
             self.buffer.close()
-            os.close(self.fd)
             super().close()

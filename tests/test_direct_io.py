@@ -138,3 +138,35 @@ def test_the_buffer_must_be_whole_blocks(tmp_path):
             DirectFile(fd, BLOCK + 1)
     finally:
         os.close(fd)
+
+
+def test_a_file_system_refusing_the_direct_writes_gets_them_through_the_page_cache(direct_folder, monkeypatch):
+    """O_DIRECT accepted at open but its writes refused (EINVAL): the same bytes, written without O_DIRECT."""
+    real_pwrite, refused = os.pwrite, []
+
+    def pwrite(fd, data, offset):
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT:
+            refused.append(offset)
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_pwrite(fd, data, offset)
+
+    monkeypatch.setattr(os, "pwrite", pwrite)
+    path = direct_folder / "f.bin"
+    data = bytes(range(256)) * 100
+    with _direct_file(path, BLOCK) as f:
+        f.write(data)
+        assert not fcntl.fcntl(f.fileno(), fcntl.F_GETFL) & os.O_DIRECT
+    assert path.read_bytes() == data and refused == [0]
+
+
+def test_a_full_disk_during_a_direct_write_is_raised(direct_folder, monkeypatch):
+    def full(fd, data, offset):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "pwrite", full)
+    f = _direct_file(direct_folder / "f.bin", BLOCK)
+    with pytest.raises(OSError, match="No space left"):
+        f.write(bytes(3 * BLOCK))
+    with pytest.raises(OSError, match="No space left"):
+        f.close()  # the partial buffer cannot be written either; the descriptor is closed all the same
+    assert f.closed
