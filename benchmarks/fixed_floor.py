@@ -35,7 +35,7 @@ from simulator.direct_io import open_direct
 data = np.ones({nbytes} // 8)  # touched before the clock starts
 view = memoryview(data.view(np.uint8))
 t = time.perf_counter()
-with open_direct({path!r} + ".direct", os.open({path!r} + ".direct", os.O_WRONLY | os.O_CREAT, 0o600)) as f:
+with open_direct(os.open({path!r} + ".direct", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)) as f:
     for i in range(0, {direct}, 64 << 20):
         f.write(view[i:min({direct}, i + (64 << 20))])
 with open({path!r}, "wb") as f:

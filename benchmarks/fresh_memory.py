@@ -9,7 +9,7 @@ has just freed maps it far faster than one that meets it fresh, as a user's run 
 - zeros: ``mapped_zeros`` (``MAP_POPULATE``) against writing zeros into numpy's memory, with
   numpy's huge pages and without;
 - writing: ``open_direct`` (``O_DIRECT`` through one aligned buffer) against a plain file,
-  each from memory already touched, without fsync.
+  each from memory already touched, then flushed to the disk (fsync), as ``sims.npz`` is.
 
     python benchmarks/fresh_memory.py [--mb 300] [--rounds 5] [--pause 3]
 """
@@ -34,10 +34,11 @@ WRITE = ("from simulator.direct_io import open_direct\n"
          "def make(n):\n    data = src(n)\n    t = time.perf_counter()\n"
          "    with {opener} as f:\n        view = memoryview(data)\n"
          "        for i in range(0, n, 64 << 20):\n            f.write(view[i:i + (64 << 20)])\n"
-         "    os.unlink(PATH)\n    return t\n")
+         "        f.flush()\n        os.fsync(f.fileno())\n"
+         "    return t, time.perf_counter()\n")
 SOURCE = "from simulator.engine.outputs import mapped_zeros\nsrc = lambda n: mapped_zeros(n, np.uint8) + 1\n"
 WRITES = {
-    "open_direct": SOURCE + WRITE.format(opener="open_direct(PATH, os.open(PATH, os.O_WRONLY | os.O_CREAT, 0o600))"),
+    "open_direct": SOURCE + WRITE.format(opener="open_direct(os.open(PATH, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))"),
     "plain file": SOURCE + WRITE.format(opener="open(PATH, 'wb')"),
 }
 CHILD = """
@@ -46,8 +47,11 @@ import numpy as np
 PATH = {path!r}
 {way}
 t = time.perf_counter()
-started = make({nbytes})
-print(time.perf_counter() - (started if isinstance(started, float) else t))
+timed = make({nbytes})  # (start, end) when the way times itself
+end = time.perf_counter()
+print(timed[1] - timed[0] if isinstance(timed, tuple) else end - t)
+if os.path.exists(PATH):
+    os.unlink(PATH)
 """
 
 

@@ -21,11 +21,12 @@ def atomic_write(path: Path, write, *, durable: bool = True, direct: bool = Fals
     way. Resume checkpoints pass False: a chunk damaged by a power cut is detected when it
     is read (its run key, its shapes and the zip's CRCs) and simulated again.
     ``direct``: write past the page cache where the file system allows it (large files: see
-    :mod:`simulator.direct_io`); ``write`` then gets an unseekable file.
+    :mod:`simulator.direct_io`); ``write`` then gets an unseekable file where the file system
+    takes ``O_DIRECT``, a plain one elsewhere.
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with open_direct(tmp, fd) if direct else os.fdopen(fd, "wb") as f:
+        with open_direct(fd) if direct else os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             if durable:

@@ -23,6 +23,8 @@ import io
 import mmap
 import os
 
+import numpy as np
+
 try:
     import fcntl
 except ImportError:  # Windows: no O_DIRECT, so no DirectFile either
@@ -32,26 +34,32 @@ BLOCK = 4096  # alignment of memory, offsets and lengths: a multiple of any disk
 BUFFER = 8 << 20  # bytes gathered before each write
 
 
-def open_direct(path: str | os.PathLike, fd: int | None = None):
-    """A binary file for writing ``path`` past the page cache: a :class:`DirectFile`, or a plain file where the
-    file system refuses ``O_DIRECT``. ``fd``: an already open descriptor of ``path`` (it is taken over)."""
-    flags = getattr(os, "O_DIRECT", 0)
-    if flags:
+def open_direct(fd: int):
+    """A binary file writing the new, empty file open for writing in ``fd`` past the page cache: a
+    :class:`DirectFile`, or a plain buffered file where the file system refuses ``O_DIRECT`` (EINVAL).
+    The file takes ``fd`` over."""
+    direct = getattr(os, "O_DIRECT", 0)
+    if direct and fcntl is not None:
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
         try:
-            direct = os.open(path, os.O_WRONLY | flags)
-        except OSError:  # EINVAL: this file system has no O_DIRECT
-            direct = None
-        if direct is not None:
-            if fd is not None:
+            fcntl.fcntl(fd, fcntl.F_SETFL, flags | direct)
+        except OSError as exc:
+            if exc.errno != errno.EINVAL:
+                raise
+        else:
+            try:
+                return DirectFile(fd)
+            except BaseException:
                 os.close(fd)
-            return DirectFile(direct)
-    return os.fdopen(fd, "wb") if fd is not None else open(path, "wb")
+                raise
+    return os.fdopen(fd, "wb")
 
 
 class DirectFile(io.RawIOBase):
-    """A write-only, unseekable file over an ``O_DIRECT`` descriptor (a zip written to it carries each member's
-    sizes and CRC after the member, as for a pipe). Whole buffers are written as they fill; :meth:`flush` writes
-    the partial one padded to a block and cuts the file to its length, and later bytes rewrite that block."""
+    """A write-only, unseekable file over an ``O_DIRECT`` descriptor of a new, empty file (a zip written to it
+    carries each member's sizes and CRC after the member, as for a pipe). Whole buffers are written as they
+    fill; :meth:`flush` writes the partial one padded to a block and cuts the file to its length (later bytes
+    rewrite that buffer from its start)."""
 
     def __init__(self, fd: int, buffer: int = BUFFER):
         """``buffer``: bytes gathered before each write, a multiple of :data:`BLOCK`."""
@@ -62,8 +70,11 @@ class DirectFile(io.RawIOBase):
         self.size = buffer
         self.buffer = mmap.mmap(-1, buffer)  # page-aligned
         self.view = memoryview(self.buffer)
+        self.array = np.frombuffer(self.buffer, np.uint8)  # numpy copies into it without holding the GIL
         self.filled = 0  # bytes in the buffer, which starts at file offset ``written``
         self.written = 0  # bytes on disk before the buffer's (whole buffers)
+        self.on_disk = 0  # bytes on disk, the buffer's included
+        self.direct = True  # False once the file system refused a direct write
 
     def writable(self) -> bool:
         return True
@@ -78,11 +89,11 @@ class DirectFile(io.RawIOBase):
         return self.fd
 
     def write(self, data) -> int:
-        data = memoryview(data).cast("B")
+        data = np.frombuffer(memoryview(data).cast("B"), np.uint8)
         done = 0
         while done < len(data):
             n = min(len(data) - done, self.size - self.filled)
-            self.view[self.filled:self.filled + n] = data[done:done + n]
+            self.array[self.filled:self.filled + n] = data[done:done + n]
             self.filled += n
             done += n
             if self.filled == self.size:
@@ -92,30 +103,37 @@ class DirectFile(io.RawIOBase):
         return done
 
     def flush(self) -> None:
-        """Put every byte so far on disk (the file then has its length, a partial block padded and cut)."""
-        if self.closed or not self.filled:
+        """Put every byte so far on disk (the file then has its length, a partial block padded and cut); nothing
+        to do when nothing came since the last flush."""
+        if self.closed or self.written + self.filled == self.on_disk:
             return
         padded = -(-self.filled // BLOCK) * BLOCK
-        self.view[self.filled:padded] = bytes(padded - self.filled)
+        self.array[self.filled:padded] = 0
         self._put(padded)
         os.ftruncate(self.fd, self.written + self.filled)
+        self.on_disk = self.written + self.filled
 
     def _put(self, length: int) -> None:
         """Write the buffer's first ``length`` bytes (a multiple of BLOCK) at its place in the file.
 
-        A file system that opened the file with ``O_DIRECT`` but refuses these writes (EINVAL: a block larger
-        than BLOCK, some network and FUSE file systems) gets the rest through the page cache instead.
+        A file system that took ``O_DIRECT`` but refuses these writes (EINVAL: a block larger than BLOCK, some
+        network and FUSE file systems) gets them, and the rest, through the page cache instead.
         """
         sent = 0
         while sent < length:
             try:
                 with self.view[sent:length] as part:  # released even when the write fails
-                    sent += os.pwrite(self.fd, part, self.written + sent)
+                    n = os.pwrite(self.fd, part, self.written + sent)
             except OSError as exc:
-                flags = fcntl.fcntl(self.fd, fcntl.F_GETFL)
-                if exc.errno != errno.EINVAL or not flags & os.O_DIRECT:
+                if exc.errno != errno.EINVAL or not self.direct:
                     raise
-                fcntl.fcntl(self.fd, fcntl.F_SETFL, flags & ~os.O_DIRECT)
+                self.direct = False
+                fcntl.fcntl(self.fd, fcntl.F_SETFL, fcntl.fcntl(self.fd, fcntl.F_GETFL) & ~os.O_DIRECT)
+                continue
+            if n <= 0:
+                raise OSError(errno.EIO, "the file system wrote nothing")
+            sent += n
+        self.on_disk = self.written + length
 
     def close(self) -> None:
         if self.closed:
@@ -123,8 +141,9 @@ class DirectFile(io.RawIOBase):
         try:
             self.flush()
         finally:
-            self.filled = 0  # IOBase.close flushes again: nothing left to write
+            self.filled, self.on_disk = 0, self.written  # IOBase.close flushes again: nothing left to write
             os.close(self.fd)
+            del self.array
             self.view.release()
             self.buffer.close()
             super().close()

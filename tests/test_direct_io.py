@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import zipfile
 
 import numpy as np
 import pytest
@@ -74,6 +75,8 @@ def test_an_npz_written_direct_reads_back_with_its_checks(direct_folder):
     arrays = {f"a{i}": rng.random(int(rng.integers(0, 400_000))) for i in range(8)}
     arrays |= {"zeros": np.zeros(5000), "text": np.array("run key"), "small": np.arange(7, dtype=np.int32)}
     path = atomic_write(direct_folder / "x.npz", lambda f: savez(f, **arrays), direct=True)
+    with zipfile.ZipFile(path) as zf:  # written to an unseekable DirectFile: each member's sizes follow it
+        assert all(info.flag_bits & 0x08 for info in zf.infolist())
     with np.load(path) as z:
         assert set(z.files) == set(arrays)
         for name, value in arrays.items():
@@ -98,8 +101,7 @@ def test_a_damaged_direct_npz_fails_its_crc_check(direct_folder):
 
 def test_open_direct_uses_o_direct_where_the_file_system_has_it(direct_folder):
     path = direct_folder / "f.bin"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    with open_direct(path, fd) as f:
+    with open_direct(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)) as f:
         assert isinstance(f, DirectFile)
         assert os.O_DIRECT & fcntl.fcntl(f.fileno(), fcntl.F_GETFL)
         f.write(b"abc")
@@ -107,28 +109,48 @@ def test_open_direct_uses_o_direct_where_the_file_system_has_it(direct_folder):
 
 
 def test_a_file_system_without_o_direct_gets_a_plain_file(tmp_path, monkeypatch):
-    """Where the open with O_DIRECT fails (EINVAL: tmpfs before Linux 6.6, some network file systems), or the
-    system has no O_DIRECT (macOS), the caller's descriptor is used as a plain buffered file."""
-    real_open = os.open
+    """Where O_DIRECT cannot be set (EINVAL: tmpfs before Linux 6.6, some network file systems), or the system has
+    no O_DIRECT (macOS), the caller's descriptor is used as a plain buffered file; another error is raised."""
+    real_fcntl = fcntl.fcntl
 
-    def refuse(path, flags, *args):
-        if flags & getattr(os, "O_DIRECT", 0):
+    def refuse(fd, cmd, *args):
+        if cmd == fcntl.F_SETFL and args and args[0] & getattr(os, "O_DIRECT", 0):
             raise OSError(errno.EINVAL, "Invalid argument")
-        return real_open(path, flags, *args)
+        return real_fcntl(fd, cmd, *args)
 
-    monkeypatch.setattr(os, "open", refuse)
+    monkeypatch.setattr(fcntl, "fcntl", refuse)
     path = tmp_path / "f.bin"
-    fd = real_open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    with open_direct(path, fd) as f:
+    with open_direct(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)) as f:
         assert not isinstance(f, DirectFile)
         f.write(b"plain")
     assert path.read_bytes() == b"plain"
+    monkeypatch.setattr(fcntl, "fcntl", real_fcntl)
     monkeypatch.delattr(os, "O_DIRECT", raising=False)
     path2 = tmp_path / "g.bin"
-    with open_direct(path2, real_open(path2, os.O_WRONLY | os.O_CREAT, 0o600)) as f:
+    with open_direct(os.open(path2, os.O_WRONLY | os.O_CREAT, 0o600)) as f:
         assert not isinstance(f, DirectFile)
         f.write(b"no flag")
     assert path2.read_bytes() == b"no flag"
+
+
+def test_flushes_write_only_what_is_new(direct_folder, monkeypatch):
+    """zipfile, atomic_write and close each flush at the end: the partial buffer goes to disk once, not after the
+    fsync again."""
+    real_pwrite, puts = os.pwrite, []
+
+    def pwrite(fd, data, offset):
+        puts.append((offset, len(data)))
+        return real_pwrite(fd, data, offset)
+
+    monkeypatch.setattr(os, "pwrite", pwrite)
+    path = direct_folder / "f.bin"
+    f = _direct_file(path, 2 * BLOCK)
+    f.write(bytes(5 * BLOCK + 10))
+    f.flush()
+    f.flush()
+    f.close()
+    assert puts == [(0, 2 * BLOCK), (2 * BLOCK, 2 * BLOCK), (4 * BLOCK, 2 * BLOCK)]
+    assert path.stat().st_size == 5 * BLOCK + 10
 
 
 def test_the_buffer_must_be_whole_blocks(tmp_path):

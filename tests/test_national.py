@@ -155,3 +155,11 @@ def test_mapped_zeros_are_writable_zeros_of_the_shape_and_type_asked(shape, dtyp
     while isinstance(base, np.ndarray):
         base = base.base
     assert isinstance(getattr(base, "obj", base), mmap.mmap) == large  # numpy holds a memoryview of the map
+
+
+@pytest.mark.skipif(not hasattr(mmap, "MAP_POPULATE"), reason="maps zeros only where Linux has MAP_POPULATE")
+def test_mapped_zeros_beyond_memory_is_a_memory_error():
+    """A map the system refuses (ENOMEM) is a MemoryError, as numpy's own allocation would be, so the CLI says
+    "ran out of memory" with its advice rather than an operating-system error."""
+    with pytest.raises(MemoryError, match="cannot map"):
+        mapped_zeros((1 << 47,), dtype=np.uint8)

@@ -6,6 +6,7 @@ dropped (zero rows) when a run does not keep them.
 
 from __future__ import annotations
 
+import errno
 import mmap
 import os
 
@@ -53,9 +54,11 @@ def mapped_zeros(shape, dtype=float) -> np.ndarray:
     writing from two threads at once, then take those page faults together, more slowly
     than one thread writing zeros first (a national run's outputs: see CHANGELOG). Where the
     system has it (Linux), an anonymous map with ``MAP_POPULATE`` has the kernel map every
-    page at once, already zeroed: 0.3 s for 800 MB on this machine, against 1.5-2.1 s
-    for writing zeros into numpy's own memory (which numpy asks to be huge pages, slow here
-    to map the first time) and 0.4-0.6 s without huge pages.
+    page at once, already zeroed. On this machine (a VM, transparent huge pages on request
+    only) 300 MB took 0.10 s that way, against 0.76 s written into numpy's own memory, which
+    numpy asks to be huge pages (slow here to map the first time), and 0.18 s without huge
+    pages (``benchmarks/fresh_memory.py``). A map the system cannot make is a MemoryError, as
+    numpy's would be.
     """
     dtype = np.dtype(dtype)
     size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
@@ -64,7 +67,13 @@ def mapped_zeros(shape, dtype=float) -> np.ndarray:
         out.fill(0)
         return out
     flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | mmap.MAP_POPULATE
-    return np.frombuffer(mmap.mmap(-1, size, flags=flags), dtype=dtype).reshape(shape)
+    try:
+        mapped = mmap.mmap(-1, size, flags=flags)
+    except OSError as exc:
+        if exc.errno == errno.ENOMEM:  # a memory limit (ulimit -v, strict overcommit): numpy raises MemoryError
+            raise MemoryError(f"cannot map {size / 2**30:.1f} GiB of zeros") from exc
+        raise
+    return np.frombuffer(mapped, dtype=dtype).reshape(shape)
 
 
 PER_SIMULATION = ("commissioner_total", "commissioner_npv", "effect_binary_points", "effect_frequency_relative")
