@@ -3,8 +3,9 @@
 ``sims.npz`` (296 MB for a national run) must reach the disk anyway: it is flushed
 there (fsync) before it becomes part of the result. Written the usual way, every byte first
 goes into the kernel's page cache, in memory the kernel must find and map first: on this
-machine (a VM that hands freed memory back to its host) 300 MB took 0.95 s that way, against
-0.32 s with ``O_DIRECT`` from memory the process already holds (``benchmarks/fresh_memory.py``).
+machine (a VM that hands freed memory back to its host) 300 MB written and flushed took 0.85 s
+that way, against 0.25 s with ``O_DIRECT`` from memory the process already holds
+(``benchmarks/fresh_memory.py``, medians of 4).
 ``O_DIRECT`` wants whole blocks from aligned memory at aligned offsets, so :class:`DirectFile`
 copies what it is given into one aligned buffer and writes it out a buffer at a time; the
 last, partial block is padded and the file then cut to its length. A file system without

@@ -55,9 +55,9 @@ def mapped_zeros(shape, dtype=float) -> np.ndarray:
     than one thread writing zeros first (a national run's outputs: see CHANGELOG). Where the
     system has it (Linux), an anonymous map with ``MAP_POPULATE`` has the kernel map every
     page at once, already zeroed. On this machine (a VM, transparent huge pages on request
-    only) 300 MB took 0.10 s that way, against 0.76 s written into numpy's own memory, which
-    numpy asks to be huge pages (slow here to map the first time), and 0.18 s without huge
-    pages (``benchmarks/fresh_memory.py``). A map the system cannot make is a MemoryError, as
+    only) 300 MB took 0.11 s that way, against 0.74 s written into numpy's own memory, which
+    numpy asks to be huge pages (slow here to map the first time), and 0.17 s without huge
+    pages (``benchmarks/fresh_memory.py``, medians of 4). A map the system cannot make is a MemoryError, as
     numpy's would be.
     """
     dtype = np.dtype(dtype)
