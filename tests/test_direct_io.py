@@ -42,12 +42,14 @@ def direct_folder(tmp_path):
     return tmp_path
 
 
-writes = st.lists(st.tuples(st.binary(max_size=3 * BLOCK + 5), st.booleans()), max_size=40)
+# lengths both small and around whole blocks and buffers, so that one write often fills several buffers
+lengths = st.one_of(st.integers(0, 70), st.integers(BLOCK - 3, 3 * BLOCK + 5))
+writes = st.lists(st.tuples(lengths, st.booleans()), max_size=30)
 
 
-@settings(max_examples=60, deadline=None)
-@given(parts=writes, blocks=st.integers(1, 4))
-def test_any_writes_and_flushes_give_the_bytes_written(tmp_path_factory, parts, blocks):
+@settings(max_examples=80, deadline=None)
+@given(parts=writes, blocks=st.integers(1, 4), seed=st.integers(0, 2**32 - 1))
+def test_any_writes_and_flushes_give_the_bytes_written(tmp_path_factory, parts, blocks, seed):
     """Writes of any length, across block and buffer ends, with a flush anywhere: after each flush and at the
     end the file is exactly the bytes so far (a partial block padded, then cut, then rewritten)."""
     folder = tmp_path_factory.mktemp("d")
@@ -56,7 +58,9 @@ def test_any_writes_and_flushes_give_the_bytes_written(tmp_path_factory, parts, 
     path = folder / "f.bin"
     f = _direct_file(path, blocks * BLOCK)
     so_far = b""
-    for data, flush in parts:
+    rng = np.random.default_rng(seed)
+    for length, flush in parts:
+        data = rng.integers(0, 256, length, dtype=np.uint8).tobytes()
         assert f.write(data) == len(data)
         so_far += data
         assert f.tell() == len(so_far)
