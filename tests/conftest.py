@@ -78,3 +78,17 @@ def assert_identical_and_conserved(runs) -> None:
     a = runs[0].arrays
     receipts = (a["monthly_fee"] + a["monthly_pbr"]).sum(axis=1)
     np.testing.assert_allclose(receipts, a["commissioner_paid"], rtol=0, atol=1e-6 * np.abs(a["commissioner_paid"]).max())
+
+
+def takes_o_direct(folder: Path) -> bool:
+    """Whether files in ``folder`` can be opened with O_DIRECT (where not, sims.npz goes through the page cache)."""
+    if not hasattr(os, "O_DIRECT"):
+        return False
+    probe = folder / ".probe"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o600))
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.unlink(missing_ok=True)

@@ -16,18 +16,7 @@ from simulator.atomic import atomic_write
 from simulator.direct_io import BLOCK, DirectFile, open_direct
 from simulator.npz import Mismatch, load_into, savez
 
-
-def _has_o_direct(folder) -> bool:
-    if not hasattr(os, "O_DIRECT"):
-        return False
-    probe = folder / ".probe"
-    try:
-        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o600))
-        return True
-    except OSError:
-        return False
-    finally:
-        probe.unlink(missing_ok=True)
+from .conftest import takes_o_direct
 
 
 def _direct_file(path, buffer: int) -> DirectFile:
@@ -37,7 +26,7 @@ def _direct_file(path, buffer: int) -> DirectFile:
 
 @pytest.fixture
 def direct_folder(tmp_path):
-    if not _has_o_direct(tmp_path):
+    if not takes_o_direct(tmp_path):
         pytest.skip("this file system refuses O_DIRECT (open_direct then writes a plain file)")
     return tmp_path
 
@@ -53,7 +42,7 @@ def test_any_writes_and_flushes_give_the_bytes_written(tmp_path_factory, parts, 
     """Writes of any length, across block and buffer ends, with a flush anywhere: after each flush and at the
     end the file is exactly the bytes so far (a partial block padded, then cut, then rewritten)."""
     folder = tmp_path_factory.mktemp("d")
-    if not _has_o_direct(folder):
+    if not takes_o_direct(folder):
         pytest.skip("this file system refuses O_DIRECT")
     path = folder / "f.bin"
     f = _direct_file(path, blocks * BLOCK)

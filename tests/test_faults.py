@@ -24,7 +24,7 @@ from simulator import load_scenario, simulate
 from simulator.engine import BLOCK_SIZE, CHUNK_BLOCKS, run_checkpoint
 from simulator.engine import run as engine_run
 
-from .conftest import ANALYTIC_SCENARIO
+from .conftest import ANALYTIC_SCENARIO, takes_o_direct
 from .resultstate import canonical, invoke, pbrsim, snapshot, state, strays
 
 CHUNK = BLOCK_SIZE * CHUNK_BLOCKS
@@ -68,17 +68,6 @@ def test_sigkill_at_random_moments_of_run_force(tmp_path, old_and_new):
         outcomes.append(state(out, old, new))
         assert outcomes[-1] in ("old", "new"), outcomes[-1]
         _recover_and_check(out, new)
-
-
-def _takes_o_direct(folder) -> bool:
-    probe = folder / ".probe"
-    try:
-        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | getattr(os, "O_DIRECT", 0), 0o600))
-        return hasattr(os, "O_DIRECT")
-    except OSError:
-        return False
-    finally:
-        probe.unlink(missing_ok=True)
 
 
 DRIVER = r"""
@@ -153,7 +142,7 @@ main(args)
 ])
 def test_sigkill_at_each_step_of_making_a_result_current(tmp_path, old_and_new, step, expect):
     old_dir, old, new = old_and_new
-    if step == "mid-sims" and not _takes_o_direct(tmp_path):
+    if step == "mid-sims" and not takes_o_direct(tmp_path):
         pytest.skip("this file system refuses O_DIRECT: sims.npz goes through the page cache here")
     out = tmp_path / "R"
     shutil.copytree(old_dir, out)

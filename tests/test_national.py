@@ -162,4 +162,4 @@ def test_mapped_zeros_beyond_memory_is_a_memory_error():
     """A map the system refuses (ENOMEM) is a MemoryError, as numpy's own allocation would be, so the CLI says
     "ran out of memory" with its advice rather than an operating-system error."""
     with pytest.raises(MemoryError, match="cannot map"):
-        mapped_zeros((1 << 47,), dtype=np.uint8)
+        mapped_zeros((1 << 62,), dtype=np.uint8)  # beyond any address space: refused whatever the overcommit
