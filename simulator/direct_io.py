@@ -39,11 +39,9 @@ def open_direct(fd: int):
     """A binary file writing the new, empty file open for writing in ``fd`` past the page cache: a
     :class:`DirectFile`, or a plain buffered file where the file system refuses ``O_DIRECT`` (EINVAL).
     The file takes ``fd`` over."""
-    direct = getattr(os, "O_DIRECT", 0)
-    if direct and fcntl is not None:
-        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+    if hasattr(os, "O_DIRECT") and fcntl is not None:
         try:
-            fcntl.fcntl(fd, fcntl.F_SETFL, flags | direct)
+            _set_direct(fd, True)
         except OSError as exc:
             if exc.errno != errno.EINVAL:
                 raise
@@ -54,6 +52,12 @@ def open_direct(fd: int):
                 os.close(fd)
                 raise
     return os.fdopen(fd, "wb")
+
+
+def _set_direct(fd: int, on: bool) -> None:
+    """Turn ``O_DIRECT`` on or off for an open descriptor (EINVAL where the file system has none)."""
+    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+    fcntl.fcntl(fd, fcntl.F_SETFL, flags | os.O_DIRECT if on else flags & ~os.O_DIRECT)
 
 
 class DirectFile(io.RawIOBase):
@@ -129,7 +133,7 @@ class DirectFile(io.RawIOBase):
                 if exc.errno != errno.EINVAL or not self.direct:
                     raise
                 self.direct = False
-                fcntl.fcntl(self.fd, fcntl.F_SETFL, fcntl.fcntl(self.fd, fcntl.F_GETFL) & ~os.O_DIRECT)
+                _set_direct(self.fd, False)
                 continue
             if n <= 0:
                 raise OSError(errno.EIO, "the file system wrote nothing")
