@@ -40,33 +40,53 @@ def reduce_months(net, fee, pbr, cost, row0, parties, reserves, credit, pay, yea
     by party and month (added to, simulation by simulation in row order). Only parties
     ``parties`` are touched, so two threads may fold disjoint parties at once; the party loop is
     outermost so that the float32 writes of consecutive simulations share cache lines.
+
+    Each sum is added to in the same order as a month-by-month pass would (a year's sum is held
+    in a register and stored when its months end; the groupings' columns are disjoint), so the
+    figures are the same to the bit. Split into loops the compiler can keep apart, the fold of a
+    national run's 10,000 simulations took 0.30 s on one thread, against 0.42 s as one
+    month-by-month loop, whose year sums waited on each other through memory (25 Nov; in whole
+    runs on two threads, 0.20 s against 0.28 s, and 0.33 s against 0.39 s on a slower spell).
     """
     net32, pay_pbr, year_net, cash_out, sums = kept
     by_year = np.zeros(year_net.shape[2])
+    n_m = net.shape[2]
     for p in parties:
+        out32, sum_net, sum_fee, sum_pbr, sum_cost = net32[p], sums[0, p], sums[1, p], sums[2, p], sums[3, p]
+        res, cred = reserves[p], credit[p]
         for s in range(net.shape[0]):
-            by_year[:] = 0.0
+            net_s, fee_s, pbr_s, cost_s = net[s, p], fee[s, p], pbr[s, p], cost[s, p]
+            col = row0 + s
             cum = 0.0
             first = -1
-            net_s, fee_s, pbr_s, cost_s = net[s, p], fee[s, p], pbr[s, p], cost[s, p]
-            out32, sum_net, sum_fee, sum_pbr, sum_cost = net32[p], sums[0, p], sums[1, p], sums[2, p], sums[3, p]
-            for mo in range(len(net_s)):
+            for mo in range(n_m):
                 n = net_s[mo]
                 cum += n
-                if first < 0 and (reserves[p] + cum) + credit[p] < 0.0:
+                if first < 0 and (res + cum) + cred < 0.0:
                     first = mo
-                out32[mo, row0 + s] = n
-                for g in range(year_of.shape[0]):
-                    by_year[year_of[g, mo]] += n
-                sum_net[mo] += n
+                out32[mo, col] = n
+            cash_out[col, p] = first
+            by_year[:] = 0.0
+            for g in range(year_of.shape[0]):  # a year's sum held in a register while its months last
+                y, acc = -1, 0.0
+                for mo in range(n_m):
+                    if year_of[g, mo] != y:
+                        if y >= 0:
+                            by_year[y] = acc
+                        y = year_of[g, mo]
+                        acc = by_year[y]
+                    acc += net_s[mo]
+                if y >= 0:
+                    by_year[y] = acc
+            for mo in range(n_m):  # apart from the loops above, so that the compiler vectorises it
+                sum_net[mo] += net_s[mo]
                 sum_fee[mo] += fee_s[mo]
                 sum_pbr[mo] += pbr_s[mo]
                 sum_cost[mo] += cost_s[mo]
             for i in range(len(pay)):
-                pay_pbr[row0 + s, p, i] = pbr_s[pay[i]]
+                pay_pbr[col, p, i] = pbr_s[pay[i]]
             for y in range(len(by_year)):
-                year_net[row0 + s, p, y] = by_year[y]
-            cash_out[row0 + s, p] = first
+                year_net[col, p, y] = by_year[y]
 
 
 PARTIES, TOTAL, COLUMNS = 0, 1, 2  # the jobs of monthly_percentiles
