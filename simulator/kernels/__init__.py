@@ -8,7 +8,7 @@ cache is keyed on all the sources the compiled code depends on (see ``cache.py``
 
 from pathlib import Path
 
-from .cache import compiled_cache
+from .cache import compiled_cache, load_only
 
 _HERE = Path(__file__).resolve().parent
 # every kernel, and records.py whose types their signatures carry (pickled into numba's cache index)
@@ -26,7 +26,10 @@ with compiled_cache(_HERE, SOURCES):
         payments,
         records,
         sampling,
+        simulate,
     )
     from .simulate import simulate_blocks
+
+load_only((cashflows, cohorts, designs, financing, individual, monthly, outcomes, payments, records, sampling, simulate))
 
 __all__ = ["SOURCES", "simulate_blocks"]
