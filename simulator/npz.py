@@ -12,15 +12,26 @@ outputs): each stored member from the file into its array, in one read that rele
 (a strided array, such as a chunk's columns of the monthly statistics, one row at a time
 through a small buffer), with its local header's name, its shape, dtype, sizes and CRC-32
 checked as ``np.load`` checks them.
+
+Every CRC-32, written or read, here and in :mod:`zipfile` (whose module-level ``crc32`` this
+module replaces), is zlib-ng's: the same checksum at about 30 GB/s on this machine against
+the standard zlib's 4.3 GB/s, where a national run checksums about 0.9 GB (its result and
+its checkpoints) and a resume 0.4 GB more.
 """
 
 from __future__ import annotations
 
 import struct
 import zipfile
-import zlib
 
 import numpy as np
+
+try:
+    from zlib_ng.zlib_ng import crc32
+except ImportError:  # pragma: no cover  (a dependency; the standard one gives the same checksums)
+    from zlib import crc32
+
+zipfile.crc32 = crc32  # zipfile checksums each member it writes or reads with its module's crc32
 
 DEFLATE_ABOVE = 1024  # elements: a constant array smaller than this is stored as it is
 
@@ -123,7 +134,7 @@ def _read_stored(f, info: zipfile.ZipInfo, name: str, dest: np.ndarray) -> None:
     if info.file_size != head + dest.nbytes or info.compress_size != info.file_size:
         raise Mismatch(f"'{name}' holds {info.file_size} bytes, expected {head + dest.nbytes}")
     f.seek(start)
-    crc = zlib.crc32(f.read(head))
+    crc = crc32(f.read(head))
     if dest.flags.c_contiguous or dest.ndim < 2:
         target = dest if dest.flags.c_contiguous else np.empty(dest.shape, dest.dtype)
         crc = _read_exactly(f, target, name, crc)
@@ -149,4 +160,4 @@ def _read_exactly(f, target: np.ndarray, name: str, crc: int) -> int:
         if not n:
             raise Mismatch(f"'{name}' is truncated")
         got += n
-    return zlib.crc32(view, crc)
+    return crc32(view, crc)
