@@ -14,6 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from numba.core.registry import CPUDispatcher
 
 from simulator.kernels import SOURCES
@@ -144,21 +145,27 @@ def test_a_process_that_only_loads_kernels_does_not_refresh_numbas_compiler():
         import numpy as np
         from numba import njit
         from simulator import load_scenario, simulate
-        from simulator.kernels.monthly import order_index
+        from simulator.kernels import monthly as mk
         r = simulate(load_scenario("scenarios/tr_crc_default.toml"), sims=128, seed=3, monthly_stats=True)
         refreshed = "numba.np.linalg" in sys.modules  # imported by numba's refresh, by nothing else here
+        loaded = sum(mk.monthly_percentiles.stats.cache_hits.values())  # loaded by the run, before any refresh
 
         @njit
-        def later(n):  # compiled after the loads: numba refreshes for it, and it calls a loaded kernel
-            return order_index(n, 50.0) + np.linalg.norm(np.ones(4))
+        def later(job, a, b, c, d, probs, e, f, g, x, out):  # compiled after the loads: numba refreshes for it
+            mk.monthly_percentiles(job, a, b, c, d, probs, e, f, g, x, out)  # the kernel the run loaded
+            return np.linalg.norm(np.ones(4))
 
+        x, probs, out = np.arange(101, dtype=np.float32)[::-1].reshape(-1, 1).copy(), np.array([5.0, 50.0]), np.zeros((2, 1))
+        norm = later(mk.COLUMNS, mk._EMPTY3_32, mk._EMPTY1_INT, mk._EMPTY1, 0.0, probs, mk._EMPTY3, mk._EMPTY3,
+                     mk._EMPTY2, x, out)
         print(json.dumps({"refreshed": refreshed, "npv": r.arrays["npv"].tolist(), "cash_q": r.arrays["cash_q"].tolist(),
-                          "later": later(11)}))
+                          "loaded": loaded, "misses": sum(mk.monthly_percentiles.stats.cache_misses.values()),
+                          "later": [norm, *out[:, 0].tolist()]}))
     """)
     _run(ROOT, code)  # warms the cache if this test runs first
     out = _run(ROOT, code)
-    assert out["refreshed"] is False
-    assert out["later"] == 5 + 2.0
+    assert out["refreshed"] is False and out["loaded"] >= 1 and out["misses"] == 0
+    assert out["later"] == pytest.approx([2.0, 5.0, 50.0], rel=1e-12)  # a later compile calls the loaded kernel
     here = simulate(load_scenario(ROOT / "scenarios" / "tr_crc_default.toml"), sims=128, seed=3, monthly_stats=True)
     assert np.array_equal(np.array(out["npv"]), here.arrays["npv"])
     assert np.array_equal(np.array(out["cash_q"]), here.arrays["cash_q"])

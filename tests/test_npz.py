@@ -169,7 +169,8 @@ def test_load_into_refuses_a_member_marked_encrypted():
 
 
 @settings(max_examples=200, deadline=None)
-@given(data=st.binary(max_size=3000), split=st.integers(0, 3000), start=st.integers(0, 2**32 - 1))
+@given(data=st.binary(max_size=3000) | st.binary(min_size=5000, max_size=70000), split=st.integers(0, 70000),
+       start=st.integers(0, 2**32 - 1))
 def test_the_crc32_every_zip_member_is_checked_with_is_zlibs(data, split, start):
     """npz.py gives zipfile zlib-ng's CRC-32 (7x as fast here): it must be the same checksum, carried on as zlib's is."""
     import zlib
@@ -186,3 +187,14 @@ def test_the_fast_crc32_is_the_one_taken():
     import simulator.npz as npz
 
     assert npz.crc32.__module__.startswith("zlib_ng")
+
+
+def test_the_crc32_of_an_arrays_memory_is_zlibs():
+    """zipfile passes it memoryviews of arrays, as npz.savez writes them; above 5 KiB it releases the GIL."""
+    import zlib
+
+    import simulator.npz as npz
+
+    a = np.random.default_rng(3).standard_normal((300, 1000))
+    view = memoryview(a)
+    assert npz.crc32(view) == zlib.crc32(view) and npz.crc32(view, 12345) == zlib.crc32(view, 12345)

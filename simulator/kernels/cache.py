@@ -96,7 +96,13 @@ def compiled_cache(package_dir: Path, sources: Iterable[Path]) -> Iterator[Path]
         numba.config.CACHE_DIR = before
 
 
-if all(hasattr(FunctionCache, name) for name in ("_load_overload", "_guard_against_spurious_io_errors")):
+# the numba versions whose cache loading and compiler refresh were read and checked against LoadOnly (0.68.1:
+# refresh imports and installs implementations, refreshes the typing context and starts the runtime; nothing
+# else). Other versions load as numba loads them.
+CHECKED_NUMBA = ("0.68.",)
+
+if numba.__version__.startswith(CHECKED_NUMBA) and all(
+        hasattr(FunctionCache, name) for name in ("_load_overload", "_guard_against_spurious_io_errors")):
     class LoadOnly(FunctionCache):
         """numba's cache of one kernel, loading without first refreshing numba's compiler.
 
@@ -104,8 +110,11 @@ if all(hasattr(FunctionCache, name) for name in ("_load_overload", "_guard_again
         imports and installs every implementation it could compile (linear algebra, typed
         containers, the random module's lowering...), 0.25 s of every process that runs a
         cached kernel and compiles nothing. Loaded machine code needs none of it, only numba's
-        runtime (its memory manager), which this starts. A compile still refreshes first
-        (numba's ``CompilerBase`` does), so a kernel missing from the cache compiles as before.
+        runtime (its memory manager), which this starts: the symbols of every cached kernel's
+        machine code are numba's runtime, its helpers, libm and Python's API, all present without
+        the refresh. A compile still refreshes first (numba's ``CompilerBase`` does), so a kernel
+        missing from the cache compiles as before. Used with the numba versions in
+        :data:`CHECKED_NUMBA` only.
         """
 
         def load_overload(self, sig, target_context):
