@@ -7,6 +7,7 @@ cache is keyed on all the sources the compiled code depends on (see ``cache.py``
 """
 
 from pathlib import Path
+from types import ModuleType
 
 from .cache import compiled_cache, load_only
 
@@ -30,6 +31,6 @@ with compiled_cache(_HERE, SOURCES):
     )
     from .simulate import simulate_blocks
 
-load_only((cashflows, cohorts, designs, financing, individual, monthly, outcomes, payments, records, sampling, simulate))
+load_only([module for module in list(globals().values()) if isinstance(module, ModuleType)])  # those imported above
 
 __all__ = ["SOURCES", "simulate_blocks"]
