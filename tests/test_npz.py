@@ -198,3 +198,24 @@ def test_the_crc32_of_an_arrays_memory_is_zlibs():
     a = np.random.default_rng(3).standard_normal((300, 1000))
     view = memoryview(a)
     assert npz.crc32(view) == zlib.crc32(view) and npz.crc32(view, 12345) == zlib.crc32(view, 12345)
+
+
+@pytest.mark.parametrize("value", [0.0, -0.0, 1.5, 7])
+def test_a_constant_array_is_deflated_by_zlib_ng_and_read_back_by_the_standard_zlib(value):
+    """npz.py gives zipfile zlib-ng's compressor (9x as fast on a national run's zeros) and nothing else: the
+    stream it writes is a standard one, which zipfile inflates with the standard zlib (and its errors)."""
+    import zlib
+
+    import simulator.npz as npz
+
+    assert zipfile.zlib.compressobj is npz.compressobj and npz.compressobj.__module__.startswith("zlib_ng")
+    assert zipfile.zlib.decompressobj is zlib.decompressobj and zipfile.zlib.error is zlib.error
+    a = np.full((400, 7, 26), value)
+    f = io.BytesIO()
+    savez(f, a=a)
+    with zipfile.ZipFile(io.BytesIO(f.getvalue())) as zf:
+        info = zf.getinfo("a.npy")
+        assert info.compress_type == zipfile.ZIP_DEFLATED and info.compress_size < a.nbytes // 50
+        assert len(zf.read("a.npy")) == info.file_size  # inflated by the standard zlib, its CRC-32 checked
+    f.seek(0)
+    np.testing.assert_array_equal(np.load(f)["a"], a)
