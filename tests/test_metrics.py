@@ -4,8 +4,10 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from simulator.results.metrics import area_metrics, clustered_mean, cvar, party_metrics
+from simulator.results.metrics import area_metrics, clustered_mean, cvar, parties_metrics, party_metrics
 
 from .conftest import DEFAULT_SCENARIO, raw_scenario, run, set_key
 
@@ -93,3 +95,81 @@ def test_overdraft_interest_is_charged_on_negative_cash(analytic_raw):
     extra = a["monthly_cost"][:, charity, 1] - no_interest.arrays["monthly_cost"][:, charity, 1]
     assert np.allclose(extra, -cash[:, 0] * 0.01)
     assert np.all(cash[:, 0] < 0)
+
+
+def _plain_party(npv, peak, low, fee, pbr, cost, first) -> dict:
+    """One party's summary block with each formula written out on its own column, as party by party they were."""
+    n = len(npv)
+
+    def mean_se(x):
+        return float(x.mean()), float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else float("nan")
+
+    def prob(flags):
+        p = float(np.mean(flags))
+        return p, math.sqrt(p * (1.0 - p) / n)
+
+    def tail(x):
+        k = max(1, math.ceil(0.05 * len(x)))
+        return float(np.mean(np.partition(x, k - 1)[:k]))
+
+    tail_se = float(np.std([tail(b) for b in np.array_split(npv, 20)], ddof=1) / math.sqrt(20)) if n >= 400 else None
+    p5, p50, p95 = np.percentile(npv, [5, 50, 95])
+    revenue = fee.mean() + pbr.mean()
+    paid = first[first >= 0]
+    return {"npv_gbp": {"mean": mean_se(npv)[0], "se_mean": mean_se(npv)[1], "p5": float(p5), "p50": float(p50),
+                        "p95": float(p95)},
+            "prob_loss": prob(npv < 0)[0], "prob_loss_se": prob(npv < 0)[1], "cvar_5_gbp": tail(npv),
+            "cvar_5_se_gbp": tail_se,
+            "peak_funding_gbp": {"mean": mean_se(peak)[0], "se_mean": mean_se(peak)[1],
+                                 "p95": float(np.percentile(peak, 95))},
+            "prob_reserves_exhausted": prob(low < 0)[0], "prob_reserves_exhausted_se": prob(low < 0)[1],
+            "pbr_share_of_revenue": float(pbr.mean() / revenue) if revenue > 0 else None,
+            "first_pbr_cash_month": int(paid.min()) if len(paid) else None,
+            "first_pbr_cash_month_median": float(np.median(paid)) if len(paid) else None,
+            "revenue_gbp": {"mean": float(revenue), "fee_mean": float(fee.mean()), "pbr_mean": float(pbr.mean())},
+            "cost_gbp": {"mean": float(cost.mean())}}
+
+
+def _bits(tree):
+    """A tree's floats as their bit patterns (NaN as one value), so that == compares to the last bit."""
+    if isinstance(tree, dict):
+        return {k: _bits(v) for k, v in tree.items()}
+    if isinstance(tree, float):
+        return "nan" if math.isnan(tree) else np.float64(tree).view(np.int64).item()
+    return tree
+
+
+@settings(max_examples=60, deadline=None)
+@given(sims=st.sampled_from([1, 2, 3, 17, 399, 400, 401, 1000]), parties=st.integers(1, 5), seed=st.integers(0, 2**32 - 1),
+       ties=st.booleans())
+def test_every_party_at_once_gives_each_partys_figures_bit_for_bit(sims, parties, seed, ties):
+    """The summary takes every party's figures in one pass of each formula over a parties x sims array: each must
+    be the figure of that formula on the party's own column, to the last bit (ties: many equal values and zeros)."""
+    rng = np.random.default_rng(seed)
+    draw = (lambda shape: rng.integers(-3, 4, shape) * 1e5) if ties else (lambda shape: rng.normal(0, 1e6, shape))
+    cols = [draw((sims, parties)) for _ in range(6)] + [rng.integers(-1, 60, (sims, parties))]
+    got = parties_metrics(*(np.ascontiguousarray(c.T) for c in cols))
+    for p in range(parties):
+        want = _plain_party(*(c[:, p] for c in cols))
+        assert _bits(got[p]) == _bits(want), p
+        assert _bits(party_metrics(*(c[:, p] for c in cols))) == _bits(want), p
+
+
+def test_area_metrics_without_empty_cohorts_equal_area_by_area_bit_for_bit():
+    """With no empty cohort the area sums are taken without a masked copy, and every area's PbR percentiles at
+    once: the same figures as the masked sums and each area's own percentiles."""
+    rng = np.random.default_rng(8)
+    sims, areas, cohorts = 500, 3, 11
+    n = rng.integers(1, 40, (sims, areas, cohorts))
+    rate = rng.random(n.shape)
+    pbr = np.where(rng.random(n.shape) < 0.5, rng.normal(0.0, 1e5, n.shape), 0.0)
+    met = rng.random(n.shape) < 0.4
+    got = area_metrics(n, rate, rate * 3.1, rate * 0.9, rate * 2.7, pbr, met, None)
+    valid = np.ones(n.shape[:2] + (cohorts,), dtype=bool)
+    for i, m in enumerate(got):
+        for key, values in (("prob_cohort_paid", pbr[:, i] > 0), ("prob_cohort_met", met[:, i])):
+            assert (m[key], m[key + "_se"]) == clustered_mean(values, valid[:, i]), (i, key)
+        assert m["mean_cohort_size"] == clustered_mean(n[:, i], valid[:, i])[0]
+        assert m["frequency_per_offender"]["mean"] == clustered_mean(rate[:, i] * 3.1, valid[:, i])[0]
+        p5, p50, p95 = np.percentile(pbr[:, i].ravel(), [5, 50, 95])
+        assert (m["cohort_pbr_gbp"]["p5"], m["cohort_pbr_gbp"]["p50"], m["cohort_pbr_gbp"]["p95"]) == (p5, p50, p95)

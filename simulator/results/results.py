@@ -20,7 +20,7 @@ from ..errors import OutputError
 from ..folders import PARTIAL_DIR, writing
 from ..scenario import Scenario
 from .files import PER_PARTY, copy_scenario, write_sims, write_summary
-from .metrics import area_metrics, distribution, finite_or_none, party_metrics
+from .metrics import area_metrics, distribution, finite_or_none, parties_metrics, party_metrics
 from .reading import load_checked
 
 
@@ -106,7 +106,8 @@ class Results:
             "seed": self.seed,
             "scenario": self.scenario.name,
             "mode": self.scenario.simulation.mode,
-            "parties": {name: self.party_summary(name) for name in self.party_names},
+            "parties": dict(zip(self.party_names, parties_metrics(*(np.ascontiguousarray(a[k].T) for k in PER_PARTY)),
+                                strict=True)),
             "commissioner": {
                 "total_paid_gbp": distribution(a["commissioner_total"]),
                 "npv_paid_gbp": distribution(a["commissioner_npv"]),
