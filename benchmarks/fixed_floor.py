@@ -4,8 +4,8 @@
 - the first simulation of a process with every kernel in numba's cache (numba sets up its
   compilation target once per process, even to load machine code, and loads each kernel);
 - writing the bytes a run must write as the run writes them, from memory already touched,
-  without fsync: its result past the page cache where the file system allows
-  (``simulator.direct_io``), the rest (its resume checkpoints) into the page cache.
+  without fsync: past the page cache where the file system allows (``simulator.direct_io``),
+  its result and (since 25 Nov, while the disk keeps up) its resume checkpoints.
 
 ``start_fast.py`` sets them against what each fixed-cost target allows.
 """
@@ -35,15 +35,11 @@ from simulator.direct_io import open_direct
 data = np.ones({nbytes} // 8)  # touched before the clock starts
 view = memoryview(data.view(np.uint8))
 t = time.perf_counter()
-with open_direct(os.open({path!r} + ".direct", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)) as f:
-    for i in range(0, {direct}, 64 << 20):
-        f.write(view[i:min({direct}, i + (64 << 20))])
-with open({path!r}, "wb") as f:
-    for i in range({direct}, len(view), 64 << 20):
+with open_direct(os.open({path!r}, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)) as f:
+    for i in range(0, len(view), 64 << 20):
         f.write(view[i:i + (64 << 20)])
 print(time.perf_counter() - t)
 os.unlink({path!r})
-os.unlink({path!r} + ".direct")
 """
 
 
@@ -65,9 +61,8 @@ def first_simulation_s(*, stats: bool, repeats: int = 3) -> float:
     return statistics.median(float(_python(code)[1]) for _ in range(repeats))
 
 
-def write_s(nbytes: int, folder: Path, result: int = 0, repeats: int = 3) -> float:
-    """Seconds to write ``nbytes`` from touched memory into new files in ``folder``, the first ``result`` of them
-    as a run writes its result (``open_direct``), the rest as it writes its checkpoints (median)."""
-    direct = min(int(result), int(nbytes)) // 8 * 8
-    code = WRITE.format(nbytes=int(nbytes), direct=direct, path=str(folder / "floors-write.bin"))
+def write_s(nbytes: int, folder: Path, repeats: int = 3) -> float:
+    """Seconds to write ``nbytes`` from touched memory into a new file in ``folder`` as a run writes its result and
+    its checkpoints (``open_direct``) (median)."""
+    code = WRITE.format(nbytes=int(nbytes), path=str(folder / "floors-write.bin"))
     return statistics.median(float(_python(code)[1]) for _ in range(repeats))

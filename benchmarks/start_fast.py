@@ -153,8 +153,8 @@ def limits(tmp: Path, r: dict) -> dict:
     """The fixed costs no run can skip (fixed_floor.py), measured now, against what each fixed-cost target allows."""
     f = r["fixed"]
     imports, first_stats, first_plain = imports_s(), first_simulation_s(stats=True), first_simulation_s(stats=False)
-    write_default = write_s(f["cli_written"], tmp, result=folder_bytes(tmp / "f"))
-    write_plain = write_s(f["no_monthly_written"], tmp, result=folder_bytes(tmp / "t2"))
+    write_default = write_s(f["cli_written"], tmp)
+    write_plain = write_s(f["no_monthly_written"], tmp)
     row = {"imports_s": imports, "first_simulation_s": first_stats, "first_simulation_no_monthly_s": first_plain,
            "write_default_s": write_default, "write_no_monthly_s": write_plain,
            "cli_floor_s": imports + first_stats + write_default, "cli_allows_s": 0.3 * f["in_process_s"],
