@@ -1,4 +1,5 @@
-"""Large files written past the page cache (O_DIRECT): the same bytes, the same zip, a plain file where refused."""
+"""Large files written and read past the page cache (O_DIRECT): the same bytes, the same zip, a plain file where
+refused."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator.atomic import atomic_write
-from simulator.direct_io import BLOCK, DirectFile, open_direct
+from simulator.direct_io import BLOCK, DirectFile, DirectReader, open_direct, open_direct_read
 from simulator.npz import Mismatch, load_into, savez
 
 from .conftest import takes_o_direct
@@ -185,3 +186,68 @@ def test_a_full_disk_during_a_direct_write_is_raised(direct_folder, monkeypatch)
     with pytest.raises(OSError, match="No space left"):
         f.close()  # the partial buffer cannot be written either; the descriptor is closed all the same
     assert f.closed
+
+
+@settings(max_examples=60, deadline=None)
+@given(size=st.one_of(st.integers(0, 70), st.integers(3 * BLOCK - 5, 3 * BLOCK + 5), st.integers(0, 9 * BLOCK)),
+       steps=st.lists(st.tuples(st.integers(-10, 10 * BLOCK), st.integers(0, 3 * BLOCK)), max_size=25),
+       seed=st.integers(0, 2**32 - 1))
+def test_any_seeks_and_reads_give_the_files_bytes(tmp_path_factory, size, steps, seed):
+    """A DirectReader (a window of two blocks here, so that reads cross it) gives what a plain file gives for any
+    seek and read, at and past the end too."""
+    folder = tmp_path_factory.mktemp("r")
+    data = np.random.default_rng(seed).integers(0, 256, size, dtype=np.uint8).tobytes()
+    (folder / "f.bin").write_bytes(data)
+    with open(folder / "f.bin", "rb") as plain, DirectReader(os.open(folder / "f.bin", os.O_RDONLY), 2 * BLOCK) as f:
+        for where, n in steps:
+            if where >= 0:
+                assert f.seek(where) == plain.seek(where)
+            assert f.read(n) == plain.read(n) and f.tell() == plain.tell()
+        f.seek(0)
+        assert f.read() == data
+
+
+def test_a_checkpoint_chunk_is_read_past_the_page_cache_with_its_checks(direct_folder):
+    """The reader a resume uses: O_DIRECT where the file system has it; a zip read through it has its arrays and
+    their CRC-32 checks, a damaged byte failing them."""
+    a, b = np.arange(200_000.0).reshape(1000, 200), np.full(5000, 7)
+    atomic_write(direct_folder / "c.npz", lambda f: savez(f, a=a, b=b), direct=True)
+    with open_direct_read(direct_folder / "c.npz") as f:
+        assert isinstance(f, DirectReader) and fcntl.fcntl(f.fileno(), fcntl.F_GETFL) & os.O_DIRECT
+        got = {"a": np.zeros_like(a), "b": np.zeros_like(b)}
+        load_into(f, got)
+    assert (got["a"] == a).all() and (got["b"] == b).all()
+    raw = bytearray((direct_folder / "c.npz").read_bytes())
+    raw[len(raw) // 3] ^= 0x10
+    (direct_folder / "c.npz").write_bytes(bytes(raw))
+    with open_direct_read(direct_folder / "c.npz") as f, pytest.raises(Mismatch, match="CRC-32"):
+        load_into(f, {"a": np.zeros_like(a), "b": np.zeros_like(b)})
+
+
+def test_reading_where_the_file_system_refuses_o_direct(direct_folder, monkeypatch):
+    """A file system refusing O_DIRECT at open (EINVAL) gets a plain file; one refusing the direct reads
+    themselves gets them through the page cache; another error is raised."""
+    (direct_folder / "f.bin").write_bytes(b"x" * 10_000)
+    real_open, real_preadv = os.open, os.preadv
+
+    def refuse_open(path, flags, *args):
+        if flags & getattr(os, "O_DIRECT", 0):
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", refuse_open)
+    with open_direct_read(direct_folder / "f.bin") as f:
+        assert not isinstance(f, DirectReader) and f.read() == b"x" * 10_000
+    monkeypatch.setattr(os, "open", real_open)
+
+    def refuse_direct(fd, buffers, offset):
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & getattr(os, "O_DIRECT", 0):
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_preadv(fd, buffers, offset)
+
+    monkeypatch.setattr(os, "preadv", refuse_direct)
+    with open_direct_read(direct_folder / "f.bin") as f:
+        assert f.read() == b"x" * 10_000
+    monkeypatch.setattr(os, "preadv", lambda fd, buffers, offset: (_ for _ in ()).throw(OSError(errno.EIO, "I/O")))
+    with open_direct_read(direct_folder / "f.bin") as f, pytest.raises(OSError, match="I/O"):
+        f.read()

@@ -124,9 +124,10 @@ def test_a_resume_with_saved_chunks_between_missing_ones_has_the_whole_runs_bits
 
 
 def test_a_resume_reading_its_chunks_first_keeps_a_damaged_ones_statistics_apart(tmp_path):
-    """A resume reads every saved chunk before it simulates (on numba's threads). A damaged one among them is
-    simulated again into sums of its own, not those of the saved chunk read last: saved 0, 1 (damaged) and 3 of
-    0-4, the monthly statistics, 2 threads, gives the whole run's bits, with chunk 1 named and simulated."""
+    """A resume reads its saved chunks on threads of their own while it simulates the others, then takes them. A
+    damaged one among them is simulated then, into sums of its own, not those of the saved chunk read last: saved
+    0, 1 (damaged) and 3 of 0-4, the monthly statistics, 2 threads, gives the whole run's bits, with chunk 1 named
+    and simulated."""
     import numba
 
     sc = load_scenario(DEFAULT_SCENARIO)
@@ -203,3 +204,29 @@ def test_chunks_go_past_the_page_cache_until_a_write_is_still_going_when_the_nex
     for i, chunk in enumerate(chunks):
         back = {"x": np.zeros(1000)}
         assert cp.load_into(back, i) and (back["x"] == chunk["x"]).all()
+
+
+def test_a_resume_stopped_while_it_reads_leaves_its_chunks_and_resumes_whole(tmp_path):
+    """A resume stopped (Ctrl-C at its first chunk's end) while its saved chunks are still being read beside the
+    simulation waits for the reads before it leaves: the saved chunks are the same files, the chunk it finished is
+    kept, and the next resume gives the whole run's bits."""
+    sc = load_scenario(DEFAULT_SCENARIO)
+    sims = 4 * CHUNK + 100
+    ckpt, whole = _saved_run(tmp_path, sc, sims, 9, monthly_stats=True)
+    chunks = sorted(ckpt.folder.glob("chunk_*.npz"))
+    for gone in (chunks[0], chunks[1]):
+        gone.unlink()
+    before = {p.name: p.read_bytes() for p in chunks[2:]}
+
+    def stop(done: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        simulate(sc, sims=sims, seed=9, keep_monthly=False, keep_components=False, checkpoint=ckpt, monthly_stats=True,
+                 progress=stop)
+    assert {p.name: p.read_bytes() for p in chunks[2:]} == before
+    assert len(list(ckpt.folder.glob("chunk_*.npz"))) == 4  # chunk 0 was simulated and saved before the stop
+    resumed = simulate(sc, sims=sims, seed=9, keep_monthly=False, keep_components=False, checkpoint=ckpt,
+                       monthly_stats=True)
+    for name, arr in whole.arrays.items():
+        assert np.array_equal(arr, resumed.arrays[name]), name

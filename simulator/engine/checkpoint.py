@@ -19,7 +19,8 @@ disk keeps up: a national default writes 650 MB of them, and on this machine (a 
 hands freed memory back to its host) the page cache's fresh pages cost its writer 0.7 s of
 the kernel's time and a whole run 0.4-0.5 s. Once a chunk is still being written when the
 next one is done (a slow disk), the run's later chunks go through the page cache, which
-absorbs them, as before. A resume reads its chunks back through the page cache either way.
+absorbs them, as before. A resume reads its chunks back past the page cache too, beside the
+simulation of the chunks it lacks (:meth:`Checkpoint.start_loading`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import numpy as np
 
 from .._version import __version__
 from ..atomic import atomic_write
+from ..direct_io import open_direct_read
 from ..errors import OutputError
 from ..npz import Mismatch, load_into, savez
 
@@ -113,20 +115,26 @@ class Checkpoint:
             self._report(first_block, reason)
         return reason is None
 
-    def load_saved(self, chunks: dict[int, dict[str, np.ndarray]], threads: int) -> set[int]:
-        """:meth:`load_into` for several chunks (first block -> arrays) at once, on up to ``threads`` threads (the
-        reads and their CRC-32s release the GIL): the first blocks of those read whole. Chunks not on disk are left
-        alone; damaged ones are notified in chunk order, their arrays zeroed."""
+    def start_loading(self, chunks: dict[int, dict[str, np.ndarray]], threads: int) -> Callable[[], set[int]]:
+        """Begin :meth:`load_into` of several chunks (first block -> arrays) at once, on up to ``threads`` threads
+        of their own (the reads wait on the disk, past the page cache, and release the GIL), and return at once.
+
+        The function returned waits for them and gives the first blocks of those read whole. Chunks not on disk
+        are left alone; damaged ones are notified (from its caller's thread, in chunk order), their arrays zeroed.
+        """
         self.wait()
         firsts = [b for b in sorted(chunks) if self._chunk(b).is_file()]
-        with ThreadPoolExecutor(max(1, min(threads, len(firsts))), thread_name_prefix="pbrsim-resume") as pool:
-            reasons = list(pool.map(lambda b: self.read_into(chunks[b], b), firsts))
-        loaded = set()
-        for b, reason in zip(firsts, reasons, strict=True):
-            if reason is None:
-                loaded.add(b)
-            else:
-                self._report(b, reason)
+        pool = ThreadPoolExecutor(max(1, min(threads, len(firsts))), thread_name_prefix="pbrsim-resume")
+        jobs = [pool.submit(self.read_into, chunks[b], b) for b in firsts]
+        pool.shutdown(wait=False)
+
+        def loaded() -> set[int]:
+            reasons = [job.result() for job in jobs]
+            for b, reason in zip(firsts, reasons, strict=True):
+                if reason is not None:
+                    self._report(b, reason)
+            return {b for b, reason in zip(firsts, reasons, strict=True) if reason is None}
+
         return loaded
 
     def _report(self, first_block: int, reason: str) -> None:
@@ -139,7 +147,7 @@ class Checkpoint:
         else why not, with the arrays zeroed again (the kernel does not write every element of a chunk)."""
         path = self._chunk(first_block)
         try:
-            with open(path, "rb") as f:
+            with open_direct_read(path) as f:
                 with zipfile.ZipFile(f) as zf, zf.open(RUN_KEY + ".npy") as member:
                     if str(np.lib.format.read_array(member, allow_pickle=False)) != self.stamp:
                         raise Mismatch("it belongs to another run")

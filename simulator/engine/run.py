@@ -163,27 +163,33 @@ def simulate(
             stored.update(stats.chunk_state(start, stop))
         return ChunkPart(start, stop, chunk, stored)
 
-    # a resume reads every saved chunk first, on as many threads as numba uses (its cores are idle until it
-    # simulates); not a run that may stop early (precision control), which reads them in order as it goes
+    # a resume reads its saved chunks on threads of their own while it simulates the others, then takes them
+    # (a damaged one is simulated then); not a run that may stop early (precision control), which reads them in
+    # order as it goes. The chunks' sums are added in chunk order at the end, as a run without a resume adds them.
     saved = {b: part(b) for b in sorted(on_disk)} if until is None else {}
-    loaded = checkpoint.load_saved({b: p.stored for b, p in saved.items()}, numba.get_num_threads()) if saved else set()
+    reading = checkpoint.start_loading({b: p.stored for b, p in saved.items()}, numba.get_num_threads()) if saved else None
+    loaded: set[int] = set()
+    done: list[ChunkPart] = []
     here = False  # whether a chunk was simulated in this process (not all loaded or computed elsewhere)
     with first_run(scenario, kind=kind, monthly=monthly_stats, once=True, beside=chunks is None):
-        with settled(checkpoint):
-            for first_block in firsts:
-                start, stop, chunk, stored = saved[first_block] if first_block in saved else part(first_block)
-                if first_block in loaded:
-                    if stats is not None:
-                        stats.add_chunk(stored["stats_sums"])
-                else:  # not saved, or saved and damaged (named by load_saved, its arrays zeroed: not read again)
-                    here |= fill_chunk(m, chunk, stored, seed=seed, first_block=first_block, start=start,
+        with settled(checkpoint, reading):
+            for first_block in [b for b in firsts if b not in saved] + list(saved):
+                if first_block in saved and reading is not None:
+                    loaded, reading = reading(), None
+                p = saved[first_block] if first_block in saved else part(first_block)
+                if first_block not in loaded:  # not saved, or saved and damaged (named, its arrays zeroed)
+                    here |= fill_chunk(m, p.chunk, p.stored, seed=seed, first_block=first_block, start=p.start,
                                        inputs=inputs, keep=(keep_monthly, keep_components), individual=individual,
                                        stats=stats, checkpoint=checkpoint, chunks=chunks, load=first_block not in saved)
+                done.append(p)
                 if progress is not None:
-                    progress(stop - start)
-                if until is not None and stop < sims and until(out, stop):
-                    out, sims = chunk_view(out, 0, stop, keep_monthly, keep_components), stop
+                    progress(p.stop - p.start)
+                if until is not None and p.stop < sims and until(out, p.stop):
+                    out, sims = chunk_view(out, 0, p.stop, keep_monthly, keep_components), p.stop
                     break
+            if stats is not None:
+                for p in sorted(done, key=lambda p: p.start):
+                    stats.add_chunk(p.stored["stats_sums"])
             # the percentiles only read the outputs: the last chunk's checkpoint is written beside them
             arrays = out._asdict() if stats is None else {**out._asdict(), **stats.finish(sims)}
     if here:
@@ -193,12 +199,18 @@ def simulate(
 
 
 @contextmanager
-def settled(checkpoint: Checkpoint | None) -> Iterator[None]:
-    """Leave with every finished chunk on disk: waited for on success, settled on an interrupt or failure."""
+def settled(checkpoint: Checkpoint | None, reading: Callable[[], set[int]] | None = None) -> Iterator[None]:
+    """Leave with every finished chunk on disk: waited for on success, settled on an interrupt or failure (with
+    the reads of a resume, if still going, finished first: they write into the run's arrays)."""
     try:
         yield
     except BaseException:
         if checkpoint is not None:
+            if reading is not None:
+                try:
+                    reading()
+                except Exception:  # noqa: BLE001  (the run's own error is the one to report)
+                    pass
             checkpoint.settle()
         raise
     if checkpoint is not None:
@@ -209,8 +221,8 @@ def fill_chunk(m: ModelArrays, chunk: Outputs, stored: dict, *, seed: int, first
                inputs: ExternalInputs | None, keep: tuple[bool, bool], individual: bool, stats: MonthlyStats | None,
                checkpoint: Checkpoint | None, chunks: ChunkSource | None = None, load: bool = True) -> bool:
     """Load a chunk from the checkpoint (when ``load``), take it from ``chunks`` or simulate it (its months folded
-    into ``stats`` and its ``stats_sums``), and save it. True when it was simulated here (so this process has the
-    kernels)."""
+    into ``stats`` and its ``stats_sums``, which the caller adds to ``stats``), and save it. True when it was
+    simulated here (so this process has the kernels)."""
     here = False
     if checkpoint is None or not load or not checkpoint.load_into(stored, first_block):
         if chunks is None or not chunks.take(first_block, stored):
@@ -219,8 +231,6 @@ def fill_chunk(m: ModelArrays, chunk: Outputs, stored: dict, *, seed: int, first
             here = True
         if checkpoint is not None:
             checkpoint.save(stored, first_block)
-    if stats is not None:
-        stats.add_chunk(stored["stats_sums"])
     return here
 
 
