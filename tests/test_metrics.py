@@ -143,12 +143,12 @@ def _bits(tree):
 @given(sims=st.sampled_from([1, 2, 3, 17, 399, 400, 401, 1000]), parties=st.integers(1, 5), seed=st.integers(0, 2**32 - 1),
        ties=st.booleans())
 def test_every_party_at_once_gives_each_partys_figures_bit_for_bit(sims, parties, seed, ties):
-    """The summary takes every party's figures in one pass of each formula over a parties x sims array: each must
-    be the figure of that formula on the party's own column, to the last bit (ties: many equal values and zeros)."""
+    """The summary takes every party's figures in one pass of each formula over the parties' rows: each must be the
+    figure of that formula on the party's own column, to the last bit (ties: many equal values and zeros)."""
     rng = np.random.default_rng(seed)
     draw = (lambda shape: rng.integers(-3, 4, shape) * 1e5) if ties else (lambda shape: rng.normal(0, 1e6, shape))
     cols = [draw((sims, parties)) for _ in range(6)] + [rng.integers(-1, 60, (sims, parties))]
-    got = parties_metrics(*(np.ascontiguousarray(c.T) for c in cols))
+    got = parties_metrics(*cols)
     for p in range(parties):
         want = _plain_party(*(c[:, p] for c in cols))
         assert _bits(got[p]) == _bits(want), p

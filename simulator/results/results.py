@@ -106,8 +106,7 @@ class Results:
             "seed": self.seed,
             "scenario": self.scenario.name,
             "mode": self.scenario.simulation.mode,
-            "parties": dict(zip(self.party_names, parties_metrics(*(np.ascontiguousarray(a[k].T) for k in PER_PARTY)),
-                                strict=True)),
+            "parties": dict(zip(self.party_names, parties_metrics(*(a[k] for k in PER_PARTY)), strict=True)),
             "commissioner": {
                 "total_paid_gbp": distribution(a["commissioner_total"]),
                 "npv_paid_gbp": distribution(a["commissioner_npv"]),
