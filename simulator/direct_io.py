@@ -37,25 +37,38 @@ except ImportError:  # Windows: no O_DIRECT, so no DirectFile either
 
 BLOCK = 4096  # alignment of memory, offsets and lengths: a multiple of any disk's logical block
 BUFFER = 8 << 20  # bytes gathered before each write
+READ_BUFFER = 4 << 20  # bytes read from the disk at a time
 
 
 def open_direct(fd: int):
     """A binary file writing the new, empty file open for writing in ``fd`` past the page cache: a
     :class:`DirectFile`, or a plain buffered file where the file system refuses ``O_DIRECT`` (EINVAL).
     The file takes ``fd`` over."""
-    if hasattr(os, "O_DIRECT") and fcntl is not None:
-        try:
-            _set_direct(fd, True)
-        except OSError as exc:
-            if exc.errno != errno.EINVAL:
-                raise
-        else:
+    return _direct_or_plain(fd, DirectFile, "wb")
+
+
+def open_direct_read(path):
+    """A seekable binary file reading ``path`` past the page cache: a :class:`DirectReader`, or a plain buffered
+    file where the file system refuses ``O_DIRECT`` (EINVAL)."""
+    return _direct_or_plain(os.open(path, os.O_RDONLY), DirectReader, "rb")
+
+
+def _direct_or_plain(fd: int, direct, mode: str):
+    """``direct(fd)`` with ``O_DIRECT`` set on ``fd``, or a plain file of ``mode`` where that is refused (EINVAL, or
+    a system without it); the file takes ``fd`` over, closed on any other error."""
+    try:
+        if hasattr(os, "O_DIRECT") and fcntl is not None:
             try:
-                return DirectFile(fd)
-            except BaseException:
-                os.close(fd)
-                raise
-    return os.fdopen(fd, "wb")
+                _set_direct(fd, True)
+            except OSError as exc:
+                if exc.errno != errno.EINVAL:
+                    raise
+            else:
+                return direct(fd)
+        return os.fdopen(fd, mode)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _set_direct(fd: int, on: bool) -> None:
@@ -64,14 +77,10 @@ def _set_direct(fd: int, on: bool) -> None:
     fcntl.fcntl(fd, fcntl.F_SETFL, flags | os.O_DIRECT if on else flags & ~os.O_DIRECT)
 
 
-class DirectFile(io.RawIOBase):
-    """A write-only, unseekable file over an ``O_DIRECT`` descriptor of a new, empty file (a zip written to it
-    carries each member's sizes and CRC after the member, as for a pipe). Whole buffers are written as they
-    fill; :meth:`flush` writes the partial one padded to a block and cuts the file to its length (later bytes
-    rewrite that buffer from its start)."""
+class _Direct(io.RawIOBase):
+    """A file over an ``O_DIRECT`` descriptor with one aligned buffer (``size`` bytes, a multiple of BLOCK)."""
 
-    def __init__(self, fd: int, buffer: int = BUFFER):
-        """``buffer``: bytes gathered before each write, a multiple of :data:`BLOCK`."""
+    def __init__(self, fd: int, buffer: int):
         super().__init__()
         if buffer <= 0 or buffer % BLOCK:
             raise ValueError(f"the buffer must be a positive multiple of {BLOCK} bytes (got {buffer})")
@@ -79,11 +88,44 @@ class DirectFile(io.RawIOBase):
         self.size = buffer
         self.buffer = mmap.mmap(-1, buffer)  # page-aligned
         self.view = memoryview(self.buffer)
-        self.array = np.frombuffer(self.buffer, np.uint8)  # numpy copies into it without holding the GIL
+        self.array = np.frombuffer(self.buffer, np.uint8)  # numpy copies in and out of it without holding the GIL
+        self.direct = True  # False once the file system refused a direct read or write
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def _transfer(self, io_call) -> int:
+        """``io_call()``: a read or write of whole blocks. A file system that took ``O_DIRECT`` but refuses them
+        (EINVAL: a block larger than BLOCK, some network and FUSE file systems) gets them, and the rest, through
+        the page cache instead."""
+        while True:
+            try:
+                return io_call()
+            except OSError as exc:
+                if exc.errno != errno.EINVAL or not self.direct:
+                    raise
+                self.direct = False
+                _set_direct(self.fd, False)
+
+    def _release(self) -> None:
+        os.close(self.fd)
+        del self.array
+        self.view.release()
+        self.buffer.close()
+
+
+class DirectFile(_Direct):
+    """A write-only, unseekable file over an ``O_DIRECT`` descriptor of a new, empty file (a zip written to it
+    carries each member's sizes and CRC after the member, as for a pipe). Whole buffers are written as they
+    fill; :meth:`flush` writes the partial one padded to a block and cuts the file to its length (later bytes
+    rewrite that buffer from its start)."""
+
+    def __init__(self, fd: int, buffer: int = BUFFER):
+        """``buffer``: bytes gathered before each write, a multiple of :data:`BLOCK`."""
+        super().__init__(fd, buffer)
         self.filled = 0  # bytes in the buffer, which starts at file offset ``written``
         self.written = 0  # bytes on disk before the buffer's (whole buffers)
         self.on_disk = 0  # bytes on disk, the buffer's included
-        self.direct = True  # False once the file system refused a direct write
 
     def writable(self) -> bool:
         return True
@@ -93,9 +135,6 @@ class DirectFile(io.RawIOBase):
 
     def tell(self) -> int:
         return self.written + self.filled
-
-    def fileno(self) -> int:
-        return self.fd
 
     def write(self, data) -> int:
         data = np.frombuffer(memoryview(data).cast("B"), np.uint8)
@@ -123,26 +162,18 @@ class DirectFile(io.RawIOBase):
         self.on_disk = self.written + self.filled
 
     def _put(self, length: int) -> None:
-        """Write the buffer's first ``length`` bytes (a multiple of BLOCK) at its place in the file.
-
-        A file system that took ``O_DIRECT`` but refuses these writes (EINVAL: a block larger than BLOCK, some
-        network and FUSE file systems) gets them, and the rest, through the page cache instead.
-        """
+        """Write the buffer's first ``length`` bytes (a multiple of BLOCK) at its place in the file."""
         sent = 0
         while sent < length:
-            try:
-                with self.view[sent:length] as part:  # released even when the write fails
-                    n = os.pwrite(self.fd, part, self.written + sent)
-            except OSError as exc:
-                if exc.errno != errno.EINVAL or not self.direct:
-                    raise
-                self.direct = False
-                _set_direct(self.fd, False)
-                continue
+            n = self._transfer(lambda at=sent: self._pwrite(at, length))
             if n <= 0:
                 raise OSError(errno.EIO, "the file system wrote nothing")
             sent += n
         self.on_disk = self.written + length
+
+    def _pwrite(self, sent: int, length: int) -> int:
+        with self.view[sent:length] as part:  # released even when the write fails
+            return os.pwrite(self.fd, part, self.written + sent)
 
     def close(self) -> None:
         if self.closed:
@@ -151,51 +182,20 @@ class DirectFile(io.RawIOBase):
             self.flush()
         finally:
             self.filled, self.on_disk = 0, self.written  # IOBase.close flushes again: nothing left to write
-            os.close(self.fd)
-            del self.array
-            self.view.release()
-            self.buffer.close()
+            self._release()
             super().close()
 
 
-READ_BUFFER = 4 << 20  # bytes read from the disk at a time
-
-
-def open_direct_read(path):
-    """A seekable binary file reading ``path`` past the page cache: a :class:`DirectReader`, or a plain buffered
-    file where the file system refuses ``O_DIRECT`` (EINVAL)."""
-    if hasattr(os, "O_DIRECT") and fcntl is not None:
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
-        except OSError as exc:
-            if exc.errno != errno.EINVAL:
-                raise
-        else:
-            try:
-                return DirectReader(fd)
-            except BaseException:
-                os.close(fd)
-                raise
-    return open(path, "rb")
-
-
-class DirectReader(io.RawIOBase):
+class DirectReader(_Direct):
     """A read-only, seekable file over an ``O_DIRECT`` descriptor: whole aligned blocks are read into one aligned
     buffer (a window on the file) and copied out from there, so no page of the page cache is taken."""
 
     def __init__(self, fd: int, buffer: int = READ_BUFFER):
-        super().__init__()
-        if buffer <= 0 or buffer % BLOCK:
-            raise ValueError(f"the buffer must be a positive multiple of {BLOCK} bytes (got {buffer})")
-        self.fd = fd
-        self.size = buffer
-        self.buffer = mmap.mmap(-1, buffer)
-        self.view = memoryview(self.buffer)
-        self.array = np.frombuffer(self.buffer, np.uint8)
+        """``buffer``: bytes read from the disk at a time, a multiple of :data:`BLOCK`."""
+        super().__init__(fd, buffer)
         self.start = self.end = 0  # the file's bytes start:end are in the buffer
         self.pos = 0
         self.length = os.fstat(fd).st_size
-        self.direct = True
 
     def readable(self) -> bool:
         return True
@@ -205,9 +205,6 @@ class DirectReader(io.RawIOBase):
 
     def tell(self) -> int:
         return self.pos
-
-    def fileno(self) -> int:
-        return self.fd
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.length}[whence]
@@ -221,7 +218,8 @@ class DirectReader(io.RawIOBase):
         done = 0
         while done < len(out) and self.pos < self.length:
             if not self.start <= self.pos < self.end:
-                self._fill(self.pos - self.pos % BLOCK)
+                self.start = self.pos - self.pos % BLOCK
+                self.end = self.start + self._transfer(lambda: os.preadv(self.fd, [self.view], self.start))
                 if not self.start <= self.pos < self.end:
                     break
             n = min(len(out) - done, self.end - self.pos)
@@ -231,28 +229,10 @@ class DirectReader(io.RawIOBase):
             self.pos += n
         return done
 
-    def _fill(self, offset: int) -> None:
-        """Read the buffer's worth of the file from ``offset`` (a multiple of BLOCK)."""
-        self.start = self.end = offset
-        while True:
-            try:
-                n = os.preadv(self.fd, [self.view], offset)
-            except OSError as exc:
-                if exc.errno != errno.EINVAL or not self.direct:
-                    raise
-                self.direct = False
-                _set_direct(self.fd, False)
-                continue
-            break
-        self.end = offset + n
-
     def close(self) -> None:
         if self.closed:
             return
         try:
-            os.close(self.fd)
-            del self.array
-            self.view.release()
-            self.buffer.close()
+            self._release()
         finally:
             super().close()

@@ -228,17 +228,17 @@ def test_reading_where_the_file_system_refuses_o_direct(direct_folder, monkeypat
     """A file system refusing O_DIRECT at open (EINVAL) gets a plain file; one refusing the direct reads
     themselves gets them through the page cache; another error is raised."""
     (direct_folder / "f.bin").write_bytes(b"x" * 10_000)
-    real_open, real_preadv = os.open, os.preadv
+    real_fcntl, real_preadv = fcntl.fcntl, os.preadv
 
-    def refuse_open(path, flags, *args):
-        if flags & getattr(os, "O_DIRECT", 0):
+    def refuse_flag(fd, cmd, *args):
+        if cmd == fcntl.F_SETFL and args and args[0] & getattr(os, "O_DIRECT", 0):
             raise OSError(errno.EINVAL, "Invalid argument")
-        return real_open(path, flags, *args)
+        return real_fcntl(fd, cmd, *args)
 
-    monkeypatch.setattr(os, "open", refuse_open)
+    monkeypatch.setattr(fcntl, "fcntl", refuse_flag)
     with open_direct_read(direct_folder / "f.bin") as f:
         assert not isinstance(f, DirectReader) and f.read() == b"x" * 10_000
-    monkeypatch.setattr(os, "open", real_open)
+    monkeypatch.setattr(fcntl, "fcntl", real_fcntl)
 
     def refuse_direct(fd, buffers, offset):
         if fcntl.fcntl(fd, fcntl.F_GETFL) & getattr(os, "O_DIRECT", 0):

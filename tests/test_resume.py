@@ -107,15 +107,22 @@ def _saved_run(tmp_path, sc, sims, seed, **options):
     return ckpt, whole
 
 
-def test_a_resume_with_saved_chunks_between_missing_ones_has_the_whole_runs_bits(tmp_path):
-    """Saved chunks 1 and 3 of 0-4, read straight into the run's arrays between chunks simulated anew: every
-    array, the monthly statistics' too (their sums are added chunk by chunk, in order), is the whole run's."""
+def _with_gaps(tmp_path, gone: tuple[int, ...]):
+    """(scenario, sims, checkpoint, whole run, chunk paths) of a finished 5-chunk run with monthly statistics whose
+    chunks ``gone`` were then deleted."""
     sc = load_scenario(DEFAULT_SCENARIO)
     sims = 4 * CHUNK + 100
     ckpt, whole = _saved_run(tmp_path, sc, sims, 9, monthly_stats=True)
     chunks = sorted(ckpt.folder.glob("chunk_*.npz"))
-    for gone in (chunks[0], chunks[2], chunks[4]):
-        gone.unlink()
+    for i in gone:
+        chunks[i].unlink()
+    return sc, sims, ckpt, whole, chunks
+
+
+def test_a_resume_with_saved_chunks_between_missing_ones_has_the_whole_runs_bits(tmp_path):
+    """Saved chunks 1 and 3 of 0-4, read straight into the run's arrays between chunks simulated anew: every
+    array, the monthly statistics' too (their sums are added in chunk order at the end), is the whole run's."""
+    sc, sims, ckpt, whole, chunks = _with_gaps(tmp_path, (0, 2, 4))
     resumed = simulate(sc, sims=sims, seed=9, keep_monthly=False, keep_components=False, checkpoint=ckpt,
                        monthly_stats=True)
     assert len(list(ckpt.folder.glob("chunk_*.npz"))) == 5
@@ -130,12 +137,7 @@ def test_a_resume_reading_its_chunks_first_keeps_a_damaged_ones_statistics_apart
     and simulated."""
     import numba
 
-    sc = load_scenario(DEFAULT_SCENARIO)
-    sims = 4 * CHUNK + 100
-    ckpt, whole = _saved_run(tmp_path, sc, sims, 9, monthly_stats=True)
-    chunks = sorted(ckpt.folder.glob("chunk_*.npz"))
-    for gone in (chunks[2], chunks[4]):
-        gone.unlink()
+    sc, sims, ckpt, whole, chunks = _with_gaps(tmp_path, (2, 4))
     raw = bytearray(chunks[1].read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     chunks[1].write_bytes(bytes(raw))
@@ -210,12 +212,7 @@ def test_a_resume_stopped_while_it_reads_leaves_its_chunks_and_resumes_whole(tmp
     """A resume stopped (Ctrl-C at its first chunk's end) while its saved chunks are still being read beside the
     simulation waits for the reads before it leaves: the saved chunks are the same files, the chunk it finished is
     kept, and the next resume gives the whole run's bits."""
-    sc = load_scenario(DEFAULT_SCENARIO)
-    sims = 4 * CHUNK + 100
-    ckpt, whole = _saved_run(tmp_path, sc, sims, 9, monthly_stats=True)
-    chunks = sorted(ckpt.folder.glob("chunk_*.npz"))
-    for gone in (chunks[0], chunks[1]):
-        gone.unlink()
+    sc, sims, ckpt, whole, chunks = _with_gaps(tmp_path, (0, 1))
     before = {p.name: p.read_bytes() for p in chunks[2:]}
 
     def stop(done: int) -> None:
