@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
-import zlib
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import numpy as np
 
 from ..atomic import atomic_write
 from ..errors import OutputError
-from ..npz import savez
+from ..npz import INFLATE_ERRORS, savez
 from .monthly import STATS, stat_shapes
 
 SUMMARY_FILE = "summary.json"
@@ -83,7 +82,7 @@ def read_sims(out_dir: str | Path) -> tuple[dict[str, np.ndarray], dict, str, di
             raise ValueError("provenance is not a table")
     except KeyError as exc:
         raise OutputError(f"{path}: not a readable pbrsim results file (no array {exc})") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, NotImplementedError, RuntimeError, *INFLATE_ERRORS) as exc:
         # zipfile's many errors: an unknown version or an encrypted member in its directory, a damaged deflate stream
         raise OutputError(f"{path}: not a readable pbrsim results file ({type(exc).__name__}: {exc})") from None
     for name in MONTHLY[1:]:
