@@ -81,15 +81,16 @@ class _Direct(io.RawIOBase):
     """A file over an ``O_DIRECT`` descriptor with one aligned buffer (``size`` bytes, a multiple of BLOCK)."""
 
     def __init__(self, fd: int, buffer: int):
+        self.fd = -1  # not owned yet: closing this file closes nothing until the buffer is made
         super().__init__()
         if buffer <= 0 or buffer % BLOCK:
             raise ValueError(f"the buffer must be a positive multiple of {BLOCK} bytes (got {buffer})")
-        self.fd = fd
         self.size = buffer
         self.buffer = mmap.mmap(-1, buffer)  # page-aligned
         self.view = memoryview(self.buffer)
         self.array = np.frombuffer(self.buffer, np.uint8)  # numpy copies in and out of it without holding the GIL
         self.direct = True  # False once the file system refused a direct read or write
+        self.fd = fd  # owned from here on (before, a failure leaves it to the caller to close)
 
     def fileno(self) -> int:
         return self.fd
@@ -108,10 +109,13 @@ class _Direct(io.RawIOBase):
                 _set_direct(self.fd, False)
 
     def _release(self) -> None:
-        os.close(self.fd)
-        del self.array
-        self.view.release()
-        self.buffer.close()
+        """Close the descriptor and free the buffer (once: a second call does nothing)."""
+        fd, self.fd = self.fd, -1
+        if fd >= 0:
+            os.close(fd)
+            del self.array
+            self.view.release()
+            self.buffer.close()
 
 
 class DirectFile(_Direct):
@@ -178,6 +182,9 @@ class DirectFile(_Direct):
     def close(self) -> None:
         if self.closed:
             return
+        if self.fd < 0:  # never made whole (its buffer could not be made)
+            super().close()
+            return
         try:
             self.flush()
         finally:
@@ -207,11 +214,16 @@ class DirectReader(_Direct):
         return self.pos
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence not in (io.SEEK_SET, io.SEEK_CUR, io.SEEK_END):
+            raise ValueError(f"invalid whence ({whence})")
         base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.length}[whence]
         if base + offset < 0:
             raise OSError(errno.EINVAL, "negative seek position")
         self.pos = base + offset
         return self.pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        return super().read(-1 if size is None else size)
 
     def readinto(self, b) -> int:
         out = np.frombuffer(memoryview(b).cast("B"), np.uint8)

@@ -194,17 +194,32 @@ def test_a_full_disk_during_a_direct_write_is_raised(direct_folder, monkeypatch)
        seed=st.integers(0, 2**32 - 1))
 def test_any_seeks_and_reads_give_the_files_bytes(tmp_path_factory, size, steps, seed):
     """A DirectReader (a window of two blocks here, so that reads cross it) gives what a plain file gives for any
-    seek and read, at and past the end too."""
+    seek and read, at and past the end too; with O_DIRECT on where the file system takes it, every read from the
+    disk is of whole aligned blocks into aligned memory."""
     folder = tmp_path_factory.mktemp("r")
     data = np.random.default_rng(seed).integers(0, 256, size, dtype=np.uint8).tobytes()
     (folder / "f.bin").write_bytes(data)
-    with open(folder / "f.bin", "rb") as plain, DirectReader(os.open(folder / "f.bin", os.O_RDONLY), 2 * BLOCK) as f:
-        for where, n in steps:
-            if where >= 0:
-                assert f.seek(where) == plain.seek(where)
-            assert f.read(n) == plain.read(n) and f.tell() == plain.tell()
-        f.seek(0)
-        assert f.read() == data
+    flags = os.O_RDONLY | (getattr(os, "O_DIRECT", 0) if takes_o_direct(folder) else 0)
+    real_preadv, calls = os.preadv, []
+
+    def aligned(fd, buffers, offset):
+        calls.append(offset)
+        assert offset % BLOCK == 0 and all(len(b) % BLOCK == 0 for b in buffers)
+        assert all(np.frombuffer(b, np.uint8).ctypes.data % BLOCK == 0 for b in buffers)
+        return real_preadv(fd, buffers, offset)
+
+    os.preadv = aligned
+    try:
+        with open(folder / "f.bin", "rb") as plain, DirectReader(os.open(folder / "f.bin", flags), 2 * BLOCK) as f:
+            for where, n in steps:
+                if where >= 0:
+                    assert f.seek(where) == plain.seek(where)
+                assert f.read(n) == plain.read(n) and f.tell() == plain.tell()
+            f.seek(0)
+            assert f.read() == data
+    finally:
+        os.preadv = real_preadv
+    assert calls or not data
 
 
 def test_a_checkpoint_chunk_is_read_past_the_page_cache_with_its_checks(direct_folder):

@@ -134,6 +134,8 @@ def _bits(tree):
     """A tree's floats as their bit patterns (NaN as one value), so that == compares to the last bit."""
     if isinstance(tree, dict):
         return {k: _bits(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_bits(v) for v in tree]
     if isinstance(tree, float):
         return "nan" if math.isnan(tree) else np.float64(tree).view(np.int64).item()
     return tree
@@ -141,13 +143,14 @@ def _bits(tree):
 
 @settings(max_examples=60, deadline=None)
 @given(sims=st.sampled_from([1, 2, 3, 17, 399, 400, 401, 1000]), parties=st.integers(1, 5), seed=st.integers(0, 2**32 - 1),
-       ties=st.booleans())
-def test_every_party_at_once_gives_each_partys_figures_bit_for_bit(sims, parties, seed, ties):
+       ties=st.booleans(), dtype=st.sampled_from([np.float64, np.float32]))
+def test_every_party_at_once_gives_each_partys_figures_bit_for_bit(sims, parties, seed, ties, dtype):
     """The summary takes every party's figures in one pass of each formula over the parties' rows: each must be the
-    figure of that formula on the party's own column, to the last bit (ties: many equal values and zeros)."""
+    figure of that formula on the party's own column, to the last bit (ties: many equal values and zeros; float32,
+    which a hand-made sims.npz may hold: its figures in float32, as party by party)."""
     rng = np.random.default_rng(seed)
     draw = (lambda shape: rng.integers(-3, 4, shape) * 1e5) if ties else (lambda shape: rng.normal(0, 1e6, shape))
-    cols = [draw((sims, parties)) for _ in range(6)] + [rng.integers(-1, 60, (sims, parties))]
+    cols = [draw((sims, parties)).astype(dtype) for _ in range(6)] + [rng.integers(-1, 60, (sims, parties))]
     got = parties_metrics(*cols)
     for p in range(parties):
         want = _plain_party(*(c[:, p] for c in cols))
@@ -173,3 +176,17 @@ def test_area_metrics_without_empty_cohorts_equal_area_by_area_bit_for_bit():
         assert m["frequency_per_offender"]["mean"] == clustered_mean(rate[:, i] * 3.1, valid[:, i])[0]
         p5, p50, p95 = np.percentile(pbr[:, i].ravel(), [5, 50, 95])
         assert (m["cohort_pbr_gbp"]["p5"], m["cohort_pbr_gbp"]["p50"], m["cohort_pbr_gbp"]["p95"]) == (p5, p50, p95)
+
+
+def test_area_metrics_of_any_layout_and_of_no_cohort():
+    """The fast path (no empty cohort) gives the masked copy's figures for any memory layout (a Fortran-ordered or
+    float32 array takes the copy), and no cohort at all gives NaN figures, not an error."""
+    rng = np.random.default_rng(12)
+    n = rng.integers(1, 40, (300, 3, 26))
+    rate = rng.random(n.shape)
+    pbr = np.where(rng.random(n.shape) < 0.5, rng.normal(0.0, 1e5, n.shape), 0.0)
+    want = area_metrics(n, rate, rate * 3.1, rate * 0.9, rate * 2.7, pbr)
+    fortran = [np.asfortranarray(a) for a in (n, rate, rate * 3.1, rate * 0.9, rate * 2.7, pbr)]
+    assert _bits(want) == _bits(area_metrics(*fortran))
+    empty = area_metrics(np.zeros((50, 2, 0), dtype=int), *(np.zeros((50, 2, 0)) for _ in range(5)))
+    assert len(empty) == 2 and math.isnan(empty[0]["mean_cohort_size"]) and math.isnan(empty[1]["cohort_pbr_gbp"]["p50"])

@@ -227,3 +227,24 @@ def test_a_resume_stopped_while_it_reads_leaves_its_chunks_and_resumes_whole(tmp
                        monthly_stats=True)
     for name, arr in whole.arrays.items():
         assert np.array_equal(arr, resumed.arrays[name]), name
+
+
+def test_a_damaged_chunk_is_named_once_when_the_resume_then_stops(tmp_path):
+    """The reads' answer is taken once: a resume that read a damaged chunk and then stopped (Ctrl-C at its last
+    chunk) names the damaged chunk once, not again while it settles."""
+    sc, sims, ckpt, whole, chunks = _with_gaps(tmp_path, (4,))
+    raw = bytearray(chunks[1].read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    chunks[1].write_bytes(bytes(raw))
+    messages, calls = [], []
+    ckpt.notify = messages.append
+
+    def stop_at_the_last(done: int) -> None:
+        calls.append(done)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        simulate(sc, sims=sims, seed=9, keep_monthly=False, keep_components=False, checkpoint=ckpt, monthly_stats=True,
+                 progress=stop_at_the_last)
+    assert [m.split(":")[0] for m in messages] == [str(chunks[1])] and ckpt.damaged == [chunks[1]]

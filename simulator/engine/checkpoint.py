@@ -119,8 +119,9 @@ class Checkpoint:
         """Begin :meth:`load_into` of several chunks (first block -> arrays) at once, on up to ``threads`` threads
         of their own (the reads wait on the disk, past the page cache, and release the GIL), and return at once.
 
-        The function returned waits for them and gives the first blocks of those read whole. Chunks not on disk
-        are left alone; damaged ones are notified (from its caller's thread, in chunk order), their arrays zeroed.
+        The function returned waits for them and gives the first blocks of those read whole (the same set at every
+        call). Chunks not on disk are left alone; damaged ones are notified once (from its first caller's thread,
+        in chunk order), their arrays zeroed.
         """
         self.wait()
         firsts = [b for b in sorted(chunks) if self._chunk(b).is_file()]
@@ -128,12 +129,16 @@ class Checkpoint:
         jobs = [pool.submit(self.read_into, chunks[b], b) for b in firsts]
         pool.shutdown(wait=False)
 
+        done: list[set[int]] = []  # the answer, once given: damaged chunks are reported once, however often asked
+
         def loaded() -> set[int]:
-            reasons = [job.result() for job in jobs]
-            for b, reason in zip(firsts, reasons, strict=True):
-                if reason is not None:
-                    self._report(b, reason)
-            return {b for b, reason in zip(firsts, reasons, strict=True) if reason is None}
+            if not done:
+                reasons = [job.result() for job in jobs]
+                for b, reason in zip(firsts, reasons, strict=True):
+                    if reason is not None:
+                        self._report(b, reason)
+                done.append({b for b, reason in zip(firsts, reasons, strict=True) if reason is None})
+            return done[0]
 
         return loaded
 

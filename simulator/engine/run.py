@@ -167,15 +167,16 @@ def simulate(
     # (a damaged one is simulated then); not a run that may stop early (precision control), which reads them in
     # order as it goes. The chunks' sums are added in chunk order at the end, as a run without a resume adds them.
     saved = {b: part(b) for b in sorted(on_disk)} if until is None else {}
-    reading = checkpoint.start_loading({b: p.stored for b, p in saved.items()}, numba.get_num_threads()) if saved else None
     loaded: set[int] = set()
     done: list[ChunkPart] = []
     here = False  # whether a chunk was simulated in this process (not all loaded or computed elsewhere)
     with first_run(scenario, kind=kind, monthly=monthly_stats, once=True, beside=chunks is None):
+        reading = checkpoint.start_loading({b: p.stored for b, p in saved.items()}, numba.get_num_threads()) \
+            if saved else None
         with settled(checkpoint, reading):
             for first_block in [b for b in firsts if b not in saved] + list(saved):
-                if first_block in saved and reading is not None:
-                    loaded, reading = reading(), None
+                if first_block in saved:
+                    loaded = reading()
                 p = saved[first_block] if first_block in saved else part(first_block)
                 if first_block not in loaded:  # not saved, or saved and damaged (named, its arrays zeroed)
                     here |= fill_chunk(m, p.chunk, p.stored, seed=seed, first_block=first_block, start=p.start,
@@ -206,12 +207,13 @@ def settled(checkpoint: Checkpoint | None, reading: Callable[[], set[int]] | Non
         yield
     except BaseException:
         if checkpoint is not None:
-            if reading is not None:
-                try:
+            try:
+                if reading is not None:
                     reading()
-                except Exception:  # noqa: BLE001  (the run's own error is the one to report)
-                    pass
-            checkpoint.settle()
+            except Exception:  # noqa: BLE001  (the run's own error is the one to report)
+                pass
+            finally:
+                checkpoint.settle()
         raise
     if checkpoint is not None:
         checkpoint.wait()
