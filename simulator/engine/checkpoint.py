@@ -25,6 +25,7 @@ simulation of the chunks it lacks (:meth:`Checkpoint.start_loading`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import shutil
@@ -129,16 +130,13 @@ class Checkpoint:
         jobs = [pool.submit(self.read_into, chunks[b], b) for b in firsts]
         pool.shutdown(wait=False)
 
-        done: list[set[int]] = []  # the answer, once given: damaged chunks are reported once, however often asked
-
+        @functools.cache  # the answer, once given: damaged chunks are reported once, however often asked
         def loaded() -> set[int]:
-            if not done:
-                reasons = [job.result() for job in jobs]
-                for b, reason in zip(firsts, reasons, strict=True):
-                    if reason is not None:
-                        self._report(b, reason)
-                done.append({b for b, reason in zip(firsts, reasons, strict=True) if reason is None})
-            return done[0]
+            reasons = [job.result() for job in jobs]
+            for b, reason in zip(firsts, reasons, strict=True):
+                if reason is not None:
+                    self._report(b, reason)
+            return {b for b, reason in zip(firsts, reasons, strict=True) if reason is None}
 
         return loaded
 
