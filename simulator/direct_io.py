@@ -214,9 +214,9 @@ class DirectReader(_Direct):
         return self.pos
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence not in (io.SEEK_SET, io.SEEK_CUR, io.SEEK_END):
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.length}.get(whence)
+        if base is None:
             raise ValueError(f"invalid whence ({whence})")
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.length}[whence]
         if base + offset < 0:
             raise OSError(errno.EINVAL, "negative seek position")
         self.pos = base + offset
